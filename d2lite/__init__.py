@@ -1,0 +1,26 @@
+"""d2lite: the helpers behind the d2lite deep-learning textbook.
+
+The folder reads like the toolbox's table of contents:
+
+=================  ==========================================================
+``device``         pick CUDA → MPS → CPU once (``$D2LITE_DEVICE`` overrides)
+``reproducibility`` one call seeds Python, NumPy and torch
+``data``           synthetic and toy sets, small real images, loaders (offline)
+``training``       the :class:`Trainer` and metrics
+``callbacks``      live plot, progress bar, early stopping, summary line
+``plotting``       the book's figure style and recurring plots
+``widgets``        sliders that redraw in place, and their static twins
+``optimization``   test functions for optimisers and path tracing
+=================  ==========================================================
+"""
+from .callbacks import Callback, EarlyStopping, LivePlot, ProgressBar, Summary, default_callbacks
+from .data import TensorSplit, load_images, make_loader, synthetic_regression, toy_2d
+from .device import get_device, to_device
+from .optimization import ill_conditioned, rosenbrock, trace_path
+from .plotting import (figure, live_frontend, plot_contour, plot_curves, plot_decision_boundary,
+                       plot_heatmap, plot_surface, use_style)
+from .reproducibility import set_seed
+from .training import Trainer, accuracy
+from .widgets import Explorer
+
+__version__ = "0.1.0"

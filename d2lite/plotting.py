@@ -1,0 +1,187 @@
+"""One figure style for the whole book, and the plots chapters keep needing.
+
+Every helper returns a ``matplotlib.figure.Figure`` that pyplot no longer manages, so a notebook
+cell shows it exactly once by ending with it (``fig``), and a script can ``fig.savefig(...)``.
+"""
+from __future__ import annotations
+
+import os
+from typing import Callable, Mapping, Sequence
+
+import matplotlib
+import numpy as np
+import torch
+
+HEADLESS_ENV = "D2LITE_HEADLESS"
+COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
+STYLE = {
+    "figure.figsize": (5.5, 3.5), "figure.dpi": 90, "savefig.dpi": 90,
+    "axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False, "axes.spines.right": False,
+    "axes.prop_cycle": matplotlib.cycler(color=COLORS), "font.size": 10, "legend.frameon": False,
+    "image.cmap": "viridis", "animation.embed_limit": 40.0,
+}
+
+
+def live_frontend() -> bool:
+    """True inside a Jupyter kernel that a person is watching.
+
+    Tests and book builds set ``D2LITE_HEADLESS=1``: output then stays compact (no progress
+    bars, one final plot instead of a redraw per epoch).
+    """
+    if os.environ.get(HEADLESS_ENV, "") not in ("", "0"):
+        return False
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+
+
+def use_style() -> None:
+    """Apply the book's figure style (called once when d2lite is imported)."""
+    matplotlib.rcParams.update(STYLE)
+
+
+def figure(nrows: int = 1, ncols: int = 1, *, figsize=None, **kwargs):
+    """``plt.subplots`` that returns a figure pyplot does not auto-show; returns ``(fig, axes)``."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(nrows, ncols, figsize=figsize, **kwargs)
+    plt.close(fig)  # shown once, when the cell returns it or display() is called
+    return fig, axes
+
+
+def _new_or_given(ax, **kw):
+    if ax is None:
+        return figure(**kw)
+    return ax.figure, ax
+
+
+def _np(a) -> np.ndarray:
+    if isinstance(a, torch.Tensor):
+        return a.detach().cpu().numpy()
+    return np.asarray(a)
+
+
+def plot_curves(ys: Mapping[str, Sequence[float]] | Sequence[float], x=None, *, xlabel: str = "",
+                ylabel: str = "", logy: bool = False, title: str | None = None, ax=None):
+    """Plot one curve or several (a mapping label → values) against ``x`` (default 0, 1, …)."""
+    curves = dict(ys) if isinstance(ys, Mapping) else {"": ys}
+    if not curves:
+        raise ValueError("plot_curves needs at least one curve, got none")
+    fig, ax = _new_or_given(ax)
+    for label, y in curves.items():
+        y = _np(y)
+        if y.ndim != 1:
+            raise ValueError(f"curve {label!r} must be 1-D, got shape {y.shape}")
+        xs = np.arange(len(y)) if x is None else _np(x)
+        if len(xs) != len(y):
+            raise ValueError(f"curve {label!r} has {len(y)} values but x has {len(xs)}")
+        ax.plot(xs, y, label=label or None)
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title or "")
+    if logy:
+        ax.set_yscale("log")
+    if any(curves):
+        ax.legend()
+    return fig
+
+
+def plot_heatmap(M, *, xlabels: Sequence[str] | None = None, ylabels: Sequence[str] | None = None,
+                 xlabel: str = "", ylabel: str = "", title: str | None = None, cmap: str = "viridis",
+                 colorbar: bool = True, ax=None):
+    """Show a matrix (rows × columns) as colours, e.g. attention weights (queries × keys)."""
+    M = _np(M)
+    if M.ndim != 2:
+        raise ValueError(f"plot_heatmap needs a 2-D matrix, got shape {M.shape}")
+    fig, ax = _new_or_given(ax)
+    im = ax.imshow(M, cmap=cmap, aspect="auto")
+    ax.grid(False)
+    for labels, setter, n in ((xlabels, ax.set_xticks, M.shape[1]), (ylabels, ax.set_yticks, M.shape[0])):
+        if labels is not None:
+            if len(labels) != n:
+                raise ValueError(f"got {len(labels)} tick labels for an axis of length {n}")
+            setter(range(n), labels)
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title or "")
+    if colorbar:
+        fig.colorbar(im, ax=ax)
+    return fig
+
+
+def grid_2d(xlim, ylim, resolution: int = 100) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mesh grids ``(X1, X2)`` of shape (resolution, resolution) spanning the limits."""
+    if len(xlim) != 2 or len(ylim) != 2 or not (xlim[0] < xlim[1] and ylim[0] < ylim[1]):
+        raise ValueError(f"limits must be increasing pairs (lo, hi), got xlim={xlim}, ylim={ylim}")
+    x1 = torch.linspace(float(xlim[0]), float(xlim[1]), resolution)
+    x2 = torch.linspace(float(ylim[0]), float(ylim[1]), resolution)
+    return torch.meshgrid(x1, x2, indexing="xy")
+
+
+def plot_contour(f: Callable, *, xlim=(-3, 3), ylim=(-3, 3), paths: Mapping[str, object] | None = None,
+                 levels: int = 30, resolution: int = 150, title: str | None = None, ax=None):
+    """Contours of a 2-D function ``f(x1, x2)`` (on tensors) with optional optimiser paths.
+
+    Args:
+        paths: label → points of shape (T, 2), drawn as lines with markers from start to end.
+    """
+    X1, X2 = grid_2d(xlim, ylim, resolution)
+    with torch.no_grad():
+        Z = _np(f(X1, X2))
+    if Z.shape != X1.shape:
+        raise ValueError(f"f(x1, x2) must return one value per grid point {tuple(X1.shape)}, got {Z.shape}")
+    fig, ax = _new_or_given(ax)
+    ax.contour(_np(X1), _np(X2), Z, levels=levels, colors="0.6", linewidths=0.7)
+    for label, pts in (paths or {}).items():
+        pts = _np(pts)
+        if pts.ndim != 2 or pts.shape[1] != 2:
+            raise ValueError(f"path {label!r} must have shape (T, 2), got {pts.shape}")
+        ax.plot(pts[:, 0], pts[:, 1], "-o", ms=2.5, lw=1.2, label=label)
+    ax.set(xlim=xlim, ylim=ylim, xlabel="$x_1$", ylabel="$x_2$", title=title or "")
+    if paths:
+        ax.legend(loc="upper right")
+    return fig
+
+
+def plot_surface(f: Callable, *, xlim=(-3, 3), ylim=(-3, 3), resolution: int = 60,
+                 title: str | None = None, zlabel: str = ""):
+    """A 3-D surface of ``f(x1, x2)``, e.g. the MSE paraboloid over two parameters."""
+    import matplotlib.pyplot as plt
+
+    X1, X2 = grid_2d(xlim, ylim, resolution)
+    with torch.no_grad():
+        Z = _np(f(X1, X2))
+    fig = plt.figure(figsize=(5, 4))
+    plt.close(fig)
+    ax = fig.add_subplot(projection="3d")
+    ax.plot_surface(_np(X1), _np(X2), Z, cmap="viridis", alpha=0.85, linewidth=0)
+    ax.set(xlabel="$x_1$", ylabel="$x_2$", zlabel=zlabel, title=title or "")
+    return fig
+
+
+def plot_decision_boundary(predict: Callable, X, y, *, resolution: int = 200, margin: float = 0.5,
+                           title: str | None = None, ax=None):
+    """Colour the plane by ``predict`` (points (m, 2) → labels or scores (m,)) and scatter ``X``.
+
+    Scores are split at 0, so a logit or an SVM decision function works as well as labels.
+    """
+    X, y = _np(X), _np(y)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"X must have shape (n, 2), got {X.shape}")
+    if len(y) != len(X):
+        raise ValueError(f"y must have one label per row of X ({len(X)}), got {len(y)}")
+    lo, hi = X.min(0) - margin, X.max(0) + margin
+    X1, X2 = grid_2d((lo[0], hi[0]), (lo[1], hi[1]), resolution)
+    pts = torch.stack([X1.reshape(-1), X2.reshape(-1)], dim=1)
+    with torch.no_grad():
+        Z = _np(predict(pts)).reshape(X1.shape).astype(float)
+    fig, ax = _new_or_given(ax)
+    binary_scores = Z.min() < 0
+    ax.contourf(_np(X1), _np(X2), Z > 0 if binary_scores else Z, alpha=0.25, cmap="coolwarm")
+    if binary_scores:
+        ax.contour(_np(X1), _np(X2), Z, levels=[0], colors="k", linewidths=1)
+    ax.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", s=12, edgecolors="k", linewidths=0.3)
+    ax.set(xlabel="$x_1$", ylabel="$x_2$", title=title or "")
+    return fig
+
+
+use_style()

@@ -1,0 +1,101 @@
+"""Sliders that redraw a figure in place, and the same figure as a static twin for the book.
+
+A chapter writes one plain function ``draw(fig, **values)`` that updates ``fig`` for the given
+control values. :class:`Explorer` binds it to ipywidgets controls in JupyterLab
+(:meth:`Explorer.live`) and pre-renders frames for the rendered book, which has no kernel
+(:meth:`Explorer.frames`: matplotlib's JavaScript animation, no server needed).
+
+>>> ex = Explorer(draw, fig, lr=widgets.FloatLogSlider(value=0.1, base=10, min=-3, max=0))
+>>> ex.live()                                   # JupyterLab: drag the slider
+>>> ex.frames("lr", [0.001, 0.01, 0.1, 1.0])    # the book: step through precomputed frames
+"""
+from __future__ import annotations
+
+import time
+from typing import Callable, Sequence
+
+STATIC_NOTE = ("<p style='font-size:90%;color:#555'>Static twin: frames of <code>{name}</code> "
+               "precomputed when the book was built. Open the notebook in JupyterLab for the live "
+               "sliders.</p>")
+
+
+class Explorer:
+    """Bind ``draw(fig, **values)`` to named controls.
+
+    Args:
+        draw: updates ``fig`` in place for keyword values, one per control.
+        fig: the figure ``draw`` updates (from :func:`d2lite.figure`).
+        **controls: name → an ipywidgets ``ValueWidget`` (slider, dropdown, checkbox …).
+
+    Raises:
+        TypeError: ``draw`` is not callable or a control has no ``value``.
+        ValueError: no controls were given.
+    """
+
+    def __init__(self, draw: Callable, fig, **controls):
+        if not callable(draw):
+            raise TypeError(f"draw must be callable draw(fig, **values), got {type(draw).__name__}")
+        if not controls:
+            raise ValueError("Explorer needs at least one control, e.g. lr=FloatSlider(...)")
+        for name, w in controls.items():
+            if not hasattr(w, "value") or not hasattr(w, "observe"):
+                raise TypeError(f"control {name!r} must be an ipywidgets value widget, got {type(w).__name__}")
+        self.draw, self.fig, self.controls = draw, fig, controls
+        self.draw_seconds = None
+
+    @property
+    def values(self) -> dict:
+        return {name: w.value for name, w in self.controls.items()}
+
+    def update(self, **values):
+        """Redraw for the current control values, overridden by ``values``; returns the figure."""
+        unknown = set(values) - set(self.controls)
+        if unknown:
+            raise ValueError(f"unknown control(s) {sorted(unknown)}; known: {sorted(self.controls)}")
+        t = time.perf_counter()
+        self.draw(self.fig, **{**self.values, **values})
+        self.draw_seconds = time.perf_counter() - t
+        return self.fig
+
+    def live(self):
+        """The controls above the figure; each change redraws the same figure in place.
+
+        Controls whose redraw costs over 50 ms update on release, not while dragging.
+        """
+        import ipywidgets as widgets
+        from IPython.display import display
+
+        out = widgets.Output()
+
+        def refresh(_change=None):
+            self.update()
+            with out:
+                out.clear_output(wait=True)  # wait=True: swap the image without a blank flash
+                display(self.fig)
+
+        refresh()
+        for w in self.controls.values():
+            if hasattr(w, "continuous_update"):
+                w.continuous_update = self.draw_seconds < 0.05
+            w.observe(refresh, names="value")
+        return widgets.VBox([*self.controls.values(), out])
+
+    def frames(self, name: str, values: Sequence, *, interval_ms: int = 400):
+        """A static, kernel-free twin: one precomputed frame per value of control ``name``.
+
+        Other controls keep their current values. Returns an ``IPython.display.HTML`` with
+        play/step buttons and a frame slider.
+        """
+        from IPython.display import HTML
+        from matplotlib.animation import FuncAnimation
+
+        if name not in self.controls:
+            raise ValueError(f"unknown control {name!r}; known: {sorted(self.controls)}")
+        values = list(values)
+        if not values:
+            raise ValueError(f"frames needs at least one value for {name!r}, got none")
+        anim = FuncAnimation(self.fig, lambda i: self.update(**{name: values[i]}),
+                             frames=len(values), interval=interval_ms, repeat=False)
+        html = anim.to_jshtml(default_mode="once")
+        self.update()  # leave the figure as the controls say
+        return HTML(STATIC_NOTE.format(name=name) + html)
