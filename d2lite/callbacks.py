@@ -42,6 +42,7 @@ class LivePlot(Callback):
         self.live, self.handle, self.fig = live_frontend(), None, None
 
     def _draw(self, trainer) -> None:
+        from IPython import get_ipython
         from IPython.display import display
 
         names = sorted({k.split("_", 1)[1] for k in trainer.history})
@@ -58,6 +59,8 @@ class LivePlot(Callback):
             ax.set(xlabel="epoch", ylabel=name, xlim=(0.8, max(trainer.max_epochs, 2) + 0.2))
             ax.legend()
         self.fig.tight_layout()
+        if get_ipython() is None:  # a plain script: keep the figure (self.fig), print nothing
+            return
         if self.handle is None:
             self.handle = display(self.fig, display_id=True)
         else:

@@ -1,0 +1,125 @@
+import ipywidgets as widgets
+import numpy as np
+import pytest
+import torch
+
+import d2lite as d2l
+
+
+def test_figure_is_not_managed_by_pyplot():
+    import matplotlib.pyplot as plt
+
+    fig, ax = d2l.figure()
+    assert fig.number not in plt.get_fignums() if hasattr(fig, "number") else True
+    assert ax.figure is fig
+
+
+def test_plot_curves_and_bad_input():
+    fig = d2l.plot_curves({"a": [3, 2, 1], "b": torch.tensor([1.0, 2.0, 3.0])}, xlabel="step", logy=True)
+    ax = fig.axes[0]
+    assert [l.get_label() for l in ax.lines] == ["a", "b"] and ax.get_yscale() == "log"
+    with pytest.raises(ValueError, match="1-D"):
+        d2l.plot_curves({"a": np.ones((2, 2))})
+    with pytest.raises(ValueError, match="x has"):
+        d2l.plot_curves([1, 2, 3], x=[0, 1])
+
+
+def test_plot_heatmap_labels_and_shape():
+    fig = d2l.plot_heatmap(torch.rand(2, 3), xlabels=list("abc"), ylabels=["q1", "q2"])
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == list("abc")
+    with pytest.raises(ValueError, match="2-D"):
+        d2l.plot_heatmap(torch.rand(3))
+    with pytest.raises(ValueError, match="tick labels"):
+        d2l.plot_heatmap(torch.rand(2, 3), xlabels=["a"])
+
+
+def test_plot_contour_with_paths():
+    path = d2l.trace_path(d2l.ill_conditioned, (-2, 2), lambda p: torch.optim.SGD(p, lr=0.2), num_steps=10)
+    fig = d2l.plot_contour(d2l.ill_conditioned, paths={"gd": path})
+    xs, ys = fig.axes[0].lines[0].get_data()
+    assert len(xs) == 11 and xs[0] == -2 and ys[0] == 2
+    with pytest.raises(ValueError, match=r"\(T, 2\)"):
+        d2l.plot_contour(d2l.ill_conditioned, paths={"bad": torch.ones(5, 3)})
+    with pytest.raises(ValueError, match="limits"):
+        d2l.plot_contour(d2l.ill_conditioned, xlim=(1, -1))
+
+
+def test_plot_surface_and_decision_boundary():
+    assert d2l.plot_surface(d2l.ill_conditioned).axes[0].name == "3d"
+    X, y = d2l.toy_2d("blobs", num_examples=50)
+    fig = d2l.plot_decision_boundary(lambda P: P.sum(1), X, y)  # scores split at 0
+    assert len(fig.axes[0].collections) >= 2
+    with pytest.raises(ValueError, match=r"\(n, 2\)"):
+        d2l.plot_decision_boundary(lambda P: P[:, 0], torch.ones(5, 3), y[:5])
+
+
+def test_trace_path_matches_a_hand_loop():
+    path = d2l.trace_path(d2l.ill_conditioned, (1.0, 1.0), lambda p: torch.optim.SGD(p, lr=0.1), num_steps=3)
+    x = np.array([1.0, 1.0])
+    for _ in range(3):
+        x = x - 0.1 * np.array([0.2 * x[0], 4 * x[1]])
+    assert path.shape == (4, 2) and np.allclose(path[-1].numpy(), x)
+    with pytest.raises(ValueError, match="two numbers"):
+        d2l.trace_path(d2l.ill_conditioned, (1.0, 2.0, 3.0), lambda p: torch.optim.SGD(p, lr=0.1), num_steps=1)
+
+
+def test_rosenbrock_minimum():
+    assert d2l.rosenbrock(1.0, 1.0) == 0 and d2l.rosenbrock(0.0, 0.0) == 1
+
+
+def _explorer():
+    fig, ax = d2l.figure()
+    (line,) = ax.plot([0, 1], [0, 0])
+
+    def draw(fig, slope, offset):
+        line.set_ydata([offset, offset + slope])
+
+    ctrl = dict(slope=widgets.FloatSlider(value=1.0, min=0, max=2), offset=widgets.IntSlider(value=0))
+    return d2l.Explorer(draw, fig, **ctrl), line
+
+
+def test_explorer_update_redraws_the_same_figure():
+    ex, line = _explorer()
+    fig = ex.update(slope=2.0)
+    assert fig is ex.fig and list(line.get_ydata()) == [0, 2.0]
+    assert ex.draw_seconds is not None
+
+
+def test_explorer_live_reacts_to_slider_moves():
+    ex, line = _explorer()
+    box = ex.live()
+    assert isinstance(box, widgets.VBox) and len(box.children) == 3
+    ex.controls["offset"].value = 1  # what a reader's drag does
+    assert list(line.get_ydata()) == [1, 2.0]
+    assert ex.controls["slope"].continuous_update  # the draw is cheap
+
+
+def test_explorer_frames_is_a_static_animation():
+    ex, line = _explorer()
+    html = ex.frames("slope", [0.0, 1.0, 2.0]).data
+    assert "Static twin" in html and html.count("data:image/png;base64") == 3
+    assert list(line.get_ydata()) == [0, 1.0]  # back to the controls' values
+
+
+def test_explorer_bad_input():
+    fig, _ = d2l.figure()
+    with pytest.raises(TypeError, match="callable"):
+        d2l.Explorer("draw", fig, a=widgets.IntSlider())
+    with pytest.raises(ValueError, match="at least one control"):
+        d2l.Explorer(lambda fig: None, fig)
+    with pytest.raises(TypeError, match="value widget"):
+        d2l.Explorer(lambda fig, a: None, fig, a=3)
+    ex, _ = _explorer()
+    with pytest.raises(ValueError, match="unknown control"):
+        ex.update(scale=1)
+    with pytest.raises(ValueError, match="unknown control"):
+        ex.frames("scale", [1])
+    with pytest.raises(ValueError, match="at least one value"):
+        ex.frames("slope", [])
+
+
+def test_live_frontend_is_false_headless(monkeypatch):
+    monkeypatch.setenv("D2LITE_HEADLESS", "1")
+    assert not d2l.live_frontend()
+    monkeypatch.setenv("D2LITE_HEADLESS", "")
+    assert not d2l.live_frontend()  # plain pytest process: no Jupyter kernel

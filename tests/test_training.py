@@ -1,0 +1,178 @@
+import pytest
+import torch
+from torch import nn
+
+import d2lite as d2l
+
+
+@pytest.fixture
+def blobs():
+    X, y = d2l.toy_2d("blobs", num_examples=256, noise=0.0, seed=0)
+    return d2l.make_loader(X, y, batch_size=32), d2l.make_loader(X, y, batch_size=64, shuffle=False)
+
+
+def _model():
+    d2l.set_seed(0)
+    return nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 2))
+
+
+def _fit(trainer, loaders, lr=0.1):
+    model = _model()
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    return model, trainer.fit(model, loaders[0], loss_fn=nn.CrossEntropyLoss(), optimizer=opt, val_loader=loaders[1])
+
+
+def test_fit_learns_and_records_history(blobs):
+    trainer = d2l.Trainer(max_epochs=8, metrics={"accuracy": d2l.accuracy}, callbacks=[])
+    model, h = _fit(trainer, blobs)
+    assert set(h) == {"train_loss", "train_accuracy", "val_loss", "val_accuracy"}
+    assert all(len(v) == 8 for v in h.values())
+    assert h["train_loss"][-1] < 0.5 * h["train_loss"][0]
+    assert h["val_accuracy"][-1] > 0.95
+    again = trainer.evaluate(model, blobs[1], loss_fn=nn.CrossEntropyLoss())
+    assert again["loss"] == pytest.approx(h["val_loss"][-1], rel=1e-6)
+
+
+def test_evaluate_uses_eval_mode_and_no_grad(blobs):
+    seen = {}
+
+    class Spy(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(2, 2)
+
+        def forward(self, X):
+            seen["training"], seen["grad"] = self.training, torch.is_grad_enabled()
+            return self.lin(X)
+
+    model = Spy()
+    d2l.Trainer(max_epochs=1, callbacks=[]).evaluate(model, blobs[1])
+    assert seen == {"training": False, "grad": False} and model.training
+
+
+def test_same_seed_same_history(blobs):
+    def run(seed):
+        X, y = d2l.toy_2d("moons", num_examples=128, seed=0)
+        loaders = d2l.make_loader(X, y, batch_size=16, seed=seed), d2l.make_loader(X, y, batch_size=64)
+        return _fit(d2l.Trainer(max_epochs=3, callbacks=[]), loaders)[1]
+
+    assert run(seed=1) == run(seed=1)
+    assert run(seed=1) != run(seed=2)  # the shuffle order matters, so the check can fail
+
+
+def test_early_stopping_stops_and_restores_best(blobs):
+    stop = d2l.EarlyStopping(monitor="val_loss", patience=2, min_delta=1e-3)
+    trainer = d2l.Trainer(max_epochs=50, callbacks=[stop])
+    model, h = _fit(trainer, blobs)  # the easy blobs: the loss soon improves by < min_delta
+    assert len(h["val_loss"]) < 50 and trainer.epoch == stop.best_epoch + 2
+    best = trainer.evaluate(model, blobs[1], loss_fn=nn.CrossEntropyLoss())["loss"]
+    assert best == pytest.approx(h["val_loss"][stop.best_epoch - 1], rel=1e-5)
+    assert best != pytest.approx(h["val_loss"][-1], rel=1e-5)  # the last weights were replaced
+
+
+def test_early_stopping_names_missing_key(blobs):
+    trainer = d2l.Trainer(max_epochs=2, callbacks=[d2l.EarlyStopping(monitor="val_f1")])
+    with pytest.raises(ValueError, match="val_f1"):
+        _fit(trainer, blobs)
+
+
+def test_callbacks_are_called_in_order(blobs):
+    calls = []
+
+    class Recorder(d2l.Callback):
+        def on_fit_start(self, trainer):
+            calls.append("start")
+
+        def on_epoch_end(self, trainer, logs):
+            calls.append(trainer.epoch)
+
+        def on_fit_end(self, trainer):
+            calls.append("end")
+
+    _fit(d2l.Trainer(max_epochs=3, callbacks=[Recorder()]), blobs)
+    assert calls == ["start", 1, 2, 3, "end"]
+
+
+def test_default_callbacks_are_quiet_headless(blobs, capsys, monkeypatch):
+    monkeypatch.setenv("D2LITE_HEADLESS", "1")
+    kinds = {type(cb).__name__ for cb in d2l.default_callbacks()}
+    assert kinds == {"LivePlot", "Summary"}
+    _fit(d2l.Trainer(max_epochs=2), blobs)
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and out[0].startswith("epoch 2/2: train_loss")
+
+
+def test_live_plot_draws_one_panel_per_quantity(blobs):
+    plot = d2l.LivePlot()
+    _fit(d2l.Trainer(max_epochs=2, metrics={"accuracy": d2l.accuracy}, callbacks=[plot]), blobs)
+    assert list(plot.axes) == ["loss", "accuracy"]
+    assert len(plot.axes["loss"].lines) == 2  # train and val
+
+
+def test_progress_bar_counts_epochs(blobs):
+    bar = d2l.ProgressBar()
+    _fit(d2l.Trainer(max_epochs=3, callbacks=[bar]), blobs)
+    assert bar.bar.n == 3
+
+
+def test_grad_clip_bounds_the_update(blobs):
+    X, y = next(iter(blobs[0]))
+    for clip in (None, 1e-3):
+        model = _model()
+        before = [p.detach().clone() for p in model.parameters()]
+        opt = torch.optim.SGD(model.parameters(), lr=1.0)
+        d2l.Trainer(max_epochs=1, callbacks=[], grad_clip=clip).fit(
+            model, [(X, y)], loss_fn=nn.CrossEntropyLoss(), optimizer=opt)
+        step = torch.sqrt(sum(((p - b) ** 2).sum() for p, b in zip(model.parameters(), before)))
+        if clip is None:
+            assert step > 1e-2
+        else:
+            assert step <= clip * 1.0001
+
+
+def test_accuracy():
+    y_hat = torch.tensor([[2.0, 1.0], [0.0, 3.0], [1.0, 0.0]])
+    assert d2l.accuracy(y_hat, torch.tensor([0, 1, 1])).item() == pytest.approx(2 / 3)
+    assert d2l.accuracy(torch.tensor([1.0, -1.0]), torch.tensor([1, 1])).item() == 0.5
+    with pytest.raises(ValueError, match="labels"):
+        d2l.accuracy(y_hat, torch.tensor([0, 1]))
+    with pytest.raises(ValueError, match="y_hat"):
+        d2l.accuracy(torch.ones(2, 2, 2), torch.tensor([0, 1]))
+
+
+@pytest.mark.parametrize("kwargs, err, match", [
+    (dict(max_epochs=0), ValueError, "max_epochs"),
+    (dict(max_epochs=1, metrics={"acc": 3}), TypeError, "metric"),
+    (dict(max_epochs=1, callbacks=[print]), TypeError, "Callback"),
+    (dict(max_epochs=1, grad_clip=-1), ValueError, "grad_clip"),
+    (dict(max_epochs=1, device="gpu"), ValueError, "device"),
+])
+def test_trainer_bad_settings(kwargs, err, match):
+    with pytest.raises(err, match=match):
+        d2l.Trainer(**kwargs)
+
+
+def test_fit_bad_arguments(blobs):
+    trainer, model = d2l.Trainer(max_epochs=1, callbacks=[]), _model()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    loss = nn.CrossEntropyLoss()
+    with pytest.raises(TypeError, match="nn.Module"):
+        trainer.fit(lambda X: X, blobs[0], loss_fn=loss, optimizer=opt)
+    with pytest.raises(TypeError, match="Optimizer"):
+        trainer.fit(model, blobs[0], loss_fn=loss, optimizer="sgd")
+    with pytest.raises(ValueError, match="no batches"):
+        trainer.fit(model, [], loss_fn=loss, optimizer=opt)
+    with pytest.raises(ValueError, match=r"pair \(X, y\)"):
+        trainer.fit(model, [torch.ones(2, 2)], loss_fn=loss, optimizer=opt)
+
+
+@pytest.mark.parametrize("device", [
+    "cpu",
+    pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA here")),
+    pytest.param("mps", marks=pytest.mark.skipif(not d2l.device._available("mps"), reason="no MPS here")),
+])
+def test_trainer_runs_on_each_device(blobs, device):
+    trainer = d2l.Trainer(max_epochs=2, device=device, metrics={"accuracy": d2l.accuracy}, callbacks=[])
+    model, h = _fit(trainer, blobs)
+    assert next(model.parameters()).device.type == device
+    assert h["val_accuracy"][-1] > 0.9
