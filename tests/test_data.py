@@ -114,3 +114,22 @@ def test_make_loader_batches_and_shuffles_reproducibly():
 def test_make_loader_bad_input(args, kwargs, err, match):
     with pytest.raises(err, match=match):
         d2l.make_loader(*args, **kwargs)
+
+
+def test_cache_is_reused_and_rebuilt_when_corrupt(tmp_path, monkeypatch):
+    monkeypatch.setenv("D2LITE_CACHE_DIR", str(tmp_path))
+    calls = []
+
+    def build():
+        calls.append(1)
+        return np.ones((3, 4), np.float32), np.arange(3, dtype=np.int64), 2
+
+    from d2lite.data import cached
+
+    first = cached("toy", build)
+    again = cached("toy", build)
+    assert len(calls) == 1 and np.array_equal(first[0], again[0]) and again[2] == 2
+    (tmp_path / "toy.npz").write_bytes(b"not a zip file")
+    cached("toy", build)
+    assert len(calls) == 2  # the corrupt file was rebuilt
+    assert cached("toy", build)[1].tolist() == [0, 1, 2] and len(calls) == 2
