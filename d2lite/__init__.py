@@ -11,6 +11,7 @@ The folder reads like the toolbox's table of contents:
 ``plotting``       the book's figure style and recurring plots
 ``widgets``        sliders that redraw in place, and their static twins
 ``optimization``   test functions for optimisers and path tracing
+``results``        ``report(name=value)``: the numbers a section's checks rest on
 =================  ==========================================================
 """
 from .callbacks import Callback, EarlyStopping, LivePlot, ProgressBar, Summary, default_callbacks
@@ -20,6 +21,7 @@ from .optimization import ill_conditioned, rosenbrock, trace_path
 from .plotting import (figure, live_frontend, plot_contour, plot_curves, plot_decision_boundary,
                        plot_heatmap, plot_surface, use_style)
 from .reproducibility import set_seed
+from .results import report
 from .training import Trainer, accuracy
 from .widgets import Explorer
 

@@ -123,3 +123,18 @@ def test_live_frontend_is_false_headless(monkeypatch):
     assert not d2l.live_frontend()
     monkeypatch.setenv("D2LITE_HEADLESS", "")
     assert not d2l.live_frontend()  # plain pytest process: no Jupyter kernel
+
+
+def test_report_prints_and_records(tmp_path, monkeypatch, capsys):
+    import json
+
+    path = tmp_path / "results.jsonl"
+    monkeypatch.setenv("D2LITE_RESULTS_FILE", str(path))
+    out = d2l.report(test_accuracy=torch.tensor(0.9512), steps=30)
+    assert out == {"test_accuracy": pytest.approx(0.9512), "steps": 30.0}
+    assert capsys.readouterr().out.strip() == "test_accuracy = 0.9512 | steps = 30"
+    assert json.loads(path.read_text().splitlines()[0])["steps"] == 30.0
+    with pytest.raises(TypeError, match="real number"):
+        d2l.report(name="adam")
+    with pytest.raises(ValueError, match="at least one"):
+        d2l.report()

@@ -1,0 +1,201 @@
+"""Measure the book: per notebook wall time, peak memory and the results it reports; the
+trainer's overhead against a bare PyTorch loop; optionally the whole test suite's time.
+
+    .venv/bin/python tools/benchmark.py              # all notebooks → benchmarks/<device>.md
+    .venv/bin/python tools/benchmark.py --suite      # also time `pytest -n 2 --dist loadfile`
+    .venv/bin/python tools/benchmark.py notebooks/ch01_gradient_descent/04_optimizers.ipynb
+
+Each notebook runs in a fresh kernel with the network blocked, exactly as in the tests. This
+is a measuring tool, not a test: it never fails on a slow notebook, it reports.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+GUARD = ROOT / "tests" / "netguard"
+BUDGET_S = 60.0
+
+
+def machine() -> str:
+    import torch
+
+    import d2lite as d2l
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    dev = d2l.get_device()
+    gpu = f", {torch.cuda.get_device_name(dev)}" if dev.type == "cuda" else ""
+    return (f"{platform.system()} {platform.machine()}, {cpu}, {os.cpu_count()} cores{gpu}; "
+            f"Python {platform.python_version()}, torch {torch.__version__}, device {dev}")
+
+
+def run_notebook(path: Path) -> dict:
+    """Execute one notebook in a fresh kernel; return seconds, peak MiB and reported results."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    with tempfile.TemporaryDirectory() as tmp:
+        results = Path(tmp) / "results.jsonl"
+        os.environ.update(D2LITE_HEADLESS="1", D2LITE_BLOCK_NETWORK="1", D2LITE_RESULTS_FILE=str(results),
+                          PYTHONPATH=os.pathsep.join(filter(None, [str(GUARD), os.environ.get("PYTHONPATH")])))
+        nb = nbformat.read(path, as_version=4)
+        client = NotebookClient(nb, timeout=600, kernel_name="python3",
+                                resources={"metadata": {"path": str(path.parent)}})
+        start, peak_mib, error = time.perf_counter(), float("nan"), ""
+        try:
+            with client.setup_kernel():
+                pid = client.km.provisioner.process.pid
+                for i, cell in enumerate(nb.cells):
+                    client.execute_cell(cell, i)
+                peak_mib = _peak_rss_mib(pid)
+        except Exception as e:  # report, don't stop the benchmark
+            error = f"{type(e).__name__}: {str(e).splitlines()[0][:120] if str(e) else ''}"
+        seconds = time.perf_counter() - start
+        reported = {}
+        if results.exists():
+            for line in results.read_text().splitlines():
+                reported.update(json.loads(line))
+    return {"notebook": str(path.relative_to(ROOT)), "seconds": seconds, "peak_mib": peak_mib,
+            "results": reported, "error": error}
+
+
+def _peak_rss_mib(pid: int) -> float:
+    try:  # Linux: the kernel process's high-water mark of resident memory
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import psutil  # elsewhere: resident memory now (a lower bound of the peak)
+
+    return psutil.Process(pid).memory_info().rss / 2**20
+
+
+def trainer_overhead(repeats: int = 5, epochs: int = 2) -> dict:
+    """Median time of d2lite.Trainer over a bare loop, same model, data, seed and steps."""
+    import torch
+    from torch import nn
+
+    import d2lite as d2l
+
+    data = d2l.load_images("mnist28", flatten=True)
+    device = d2l.get_device()
+
+    def setup():
+        d2l.set_seed(0)
+        model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10)).to(device)
+        loader = d2l.make_loader(data.X_train, data.y_train, batch_size=64, seed=0)
+        return model, loader, torch.optim.SGD(model.parameters(), lr=0.1), nn.CrossEntropyLoss()
+
+    def bare():
+        model, loader, opt, loss_fn = setup()
+        for _ in range(epochs):
+            model.train()
+            for X, y in loader:
+                X, y = X.to(device), y.to(device)
+                loss = loss_fn(model(X), y)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+        return model
+
+    def trainer():
+        model, loader, opt, loss_fn = setup()
+        d2l.Trainer(max_epochs=epochs, device=device, callbacks=[]).fit(model, loader, loss_fn=loss_fn, optimizer=opt)
+        return model
+
+    def timed(fn):
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        t = time.perf_counter()
+        model = fn()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        return time.perf_counter() - t, model
+
+    timed(bare)  # warm-up: allocator, kernels, caches
+    times = {"bare": [], "trainer": []}
+    for _ in range(repeats):  # interleaved, so drift in machine load hits both alike
+        for name, fn in (("bare", bare), ("trainer", trainer)):
+            seconds, model = timed(fn)
+            times[name].append(seconds)
+            params = torch.cat([p.detach().flatten().cpu() for p in model.parameters()])
+            times.setdefault(f"{name}_params", params)
+    same = torch.allclose(times.pop("bare_params"), times.pop("trainer_params"))
+    bare_s, trainer_s = statistics.median(times["bare"]), statistics.median(times["trainer"])
+    return {"bare_s": bare_s, "trainer_s": trainer_s, "ratio": trainer_s / bare_s, "same_weights": same,
+            "steps": epochs * len(range(0, len(data.X_train), 64))}
+
+
+def suite_seconds() -> tuple[float, int]:
+    t = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadfile", "-q"], cwd=ROOT)
+    return time.perf_counter() - t, proc.returncode
+
+
+def table(rows, overhead, suite, desc) -> str:
+    lines = [f"# Benchmark: {desc.split(';')[-1].strip()}", "", f"Machine: {desc}.",
+             f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} with `tools/benchmark.py` "
+             "(each notebook in a fresh kernel, network blocked, kernel start included).", "",
+             "| notebook | seconds | peak MiB | results reported by the notebook |", "|---|---:|---:|---|"]
+    for r in rows:
+        res = ", ".join(f"{k} = {v:.4g}" for k, v in r["results"].items()) or "—"
+        flag = " **over 60 s**" if r["seconds"] > BUDGET_S else ""
+        err = f" **failed: {r['error']}**" if r["error"] else ""
+        lines.append(f"| `{r['notebook']}` | {r['seconds']:.1f}{flag} | {r['peak_mib']:.0f} | {res}{err} |")
+    total = sum(r["seconds"] for r in rows)
+    lines += ["", f"All {len(rows)} notebooks one after another: {total:.0f} s; "
+              f"slowest {max((r['seconds'] for r in rows), default=0):.1f} s (budget {BUDGET_S:.0f} s each)."]
+    if overhead:
+        lines += ["", f"Trainer overhead: `d2lite.Trainer` {overhead['trainer_s']:.3f} s vs a bare loop "
+                  f"{overhead['bare_s']:.3f} s (median of interleaved runs, {overhead['steps']} SGD steps, "
+                  f"MLP 784-256-10 on the 28×28 digits): ratio **{overhead['ratio']:.3f}**; "
+                  f"same final weights: {overhead['same_weights']}."]
+    if suite:
+        lines += ["", f"Whole test suite (`pytest -n 2 --dist loadfile`): {suite[0]:.0f} s, exit code {suite[1]}."]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("notebooks", nargs="*", type=Path, help="default: every notebook under notebooks/")
+    ap.add_argument("--suite", action="store_true", help="also time the whole test suite")
+    ap.add_argument("--no-overhead", action="store_true", help="skip the trainer-overhead measurement")
+    ap.add_argument("--out", type=Path, help="Markdown file (default: benchmarks/<device>.md)")
+    args = ap.parse_args(argv)
+    sys.path.insert(0, str(ROOT))
+    import d2lite as d2l
+
+    paths = [p.resolve() for p in args.notebooks] or sorted(
+        p for p in (ROOT / "notebooks").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+    rows = []
+    for p in paths:
+        rows.append(run_notebook(p))
+        r = rows[-1]
+        print(f"{r['seconds']:6.1f} s {r['peak_mib']:7.0f} MiB  {r['notebook']}  {r['error']}", flush=True)
+    overhead = None if args.no_overhead else trainer_overhead()
+    suite = suite_seconds() if args.suite else None
+    out = args.out or ROOT / "benchmarks" / f"{d2l.get_device().type}.md"
+    out.write_text(table(rows, overhead, suite, machine()), encoding="utf-8")
+    print(f"wrote {out}")
+    return 1 if any(r["error"] for r in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
