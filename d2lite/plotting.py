@@ -118,7 +118,8 @@ def grid_2d(xlim, ylim, resolution: int = 100) -> tuple[torch.Tensor, torch.Tens
 
 
 def plot_contour(f: Callable, *, xlim=(-3, 3), ylim=(-3, 3), paths: Mapping[str, object] | None = None,
-                 levels: int = 30, resolution: int = 150, title: str | None = None, ax=None):
+                 levels: int = 30, resolution: int = 150, title: str | None = None,
+                 xlabel: str = "$x_1$", ylabel: str = "$x_2$", ax=None):
     """Contours of a 2-D function ``f(x1, x2)`` (on tensors) with optional optimiser paths.
 
     Args:
@@ -136,26 +137,33 @@ def plot_contour(f: Callable, *, xlim=(-3, 3), ylim=(-3, 3), paths: Mapping[str,
         if pts.ndim != 2 or pts.shape[1] != 2:
             raise ValueError(f"path {label!r} must have shape (T, 2), got {pts.shape}")
         ax.plot(pts[:, 0], pts[:, 1], "-o", ms=2.5, lw=1.2, label=label)
-    ax.set(xlim=xlim, ylim=ylim, xlabel="$x_1$", ylabel="$x_2$", title=title or "")
+    ax.set(xlim=xlim, ylim=ylim, xlabel=xlabel, ylabel=ylabel, title=title or "")
     if paths:
         ax.legend(loc="upper right")
     return fig
 
 
 def plot_surface(f: Callable, *, xlim=(-3, 3), ylim=(-3, 3), resolution: int = 60,
-                 title: str | None = None, zlabel: str = ""):
-    """A 3-D surface of ``f(x1, x2)``, e.g. the MSE paraboloid over two parameters."""
+                 title: str | None = None, xlabel: str = "$x_1$", ylabel: str = "$x_2$",
+                 zlabel: str = "", ax=None):
+    """A 3-D surface of ``f(x1, x2)``, e.g. the MSE paraboloid over two parameters.
+
+    ``ax`` must be a 3-D axes (``fig.add_subplot(projection="3d")``) when given.
+    """
     import matplotlib.pyplot as plt
 
+    if ax is not None and getattr(ax, "name", "") != "3d":
+        raise ValueError(f"ax must be a 3-D axes (projection='3d'), got a {getattr(ax, 'name', type(ax).__name__)!r} axes")
     X1, X2 = grid_2d(xlim, ylim, resolution)
     with torch.no_grad():
         Z = _np(f(X1, X2))
-    fig = plt.figure(figsize=(5, 4))
-    plt.close(fig)
-    ax = fig.add_subplot(projection="3d")
+    if ax is None:
+        fig = plt.figure(figsize=(5, 4))
+        plt.close(fig)
+        ax = fig.add_subplot(projection="3d")
     ax.plot_surface(_np(X1), _np(X2), Z, cmap="viridis", alpha=0.85, linewidth=0)
-    ax.set(xlabel="$x_1$", ylabel="$x_2$", zlabel=zlabel, title=title or "")
-    return fig
+    ax.set(xlabel=xlabel, ylabel=ylabel, zlabel=zlabel, title=title or "")
+    return ax.figure
 
 
 def plot_decision_boundary(predict: Callable, X, y, *, resolution: int = 200, margin: float = 0.5,

@@ -11,12 +11,25 @@ control values. :class:`Explorer` binds it to ipywidgets controls in JupyterLab
 """
 from __future__ import annotations
 
+import re
 import time
 from typing import Callable, Sequence
 
 STATIC_NOTE = ("<p style='font-size:90%;color:#555'>Static twin: frames of <code>{name}</code> "
                "precomputed when the book was built. Open the notebook in JupyterLab for the live "
                "sliders.</p>")
+
+
+# matplotlib's animation HTML styles its buttons with Font Awesome from a CDN; the book must work
+# offline, so the stylesheet link goes and each icon becomes a plain Unicode symbol.
+_ICONS = {"fa-fast-backward": "⏮", "fa-fast-forward": "⏭", "fa-minus": "−", "fa-plus": "+",
+          "fa-pause": "⏸", "fa-play fa-flip-horizontal": "◀", "fa-play": "▶",
+          "fa-step-backward": "⏪", "fa-step-forward": "⏩"}
+
+
+def _offline_html(html: str) -> str:
+    html = re.sub(r"<link[^>]*font-awesome[^>]*>", "", html)
+    return re.sub(r'<i class="fa ([^"]*)"></i>', lambda m: _ICONS.get(m.group(1), "·"), html)
 
 
 class Explorer:
@@ -60,7 +73,8 @@ class Explorer:
     def live(self):
         """The controls above the figure; each change redraws the same figure in place.
 
-        Controls whose redraw costs over 50 ms update on release, not while dragging.
+        Controls update on release, not while dragging, when a redraw (drawing and rendering
+        the image) costs over 50 ms.
         """
         import ipywidgets as widgets
         from IPython.display import display
@@ -68,15 +82,17 @@ class Explorer:
         out = widgets.Output()
 
         def refresh(_change=None):
+            t = time.perf_counter()
             self.update()
             with out:
                 out.clear_output(wait=True)  # wait=True: swap the image without a blank flash
-                display(self.fig)
+                display(self.fig)  # renders the PNG: usually the costly part
+            return time.perf_counter() - t
 
-        refresh()
+        seconds = refresh()
         for w in self.controls.values():
             if hasattr(w, "continuous_update"):
-                w.continuous_update = self.draw_seconds < 0.05
+                w.continuous_update = seconds < 0.05
             w.observe(refresh, names="value")
         return widgets.VBox([*self.controls.values(), out])
 
@@ -96,6 +112,6 @@ class Explorer:
             raise ValueError(f"frames needs at least one value for {name!r}, got none")
         anim = FuncAnimation(self.fig, lambda i: self.update(**{name: values[i]}),
                              frames=len(values), interval=interval_ms, repeat=False)
-        html = anim.to_jshtml(default_mode="once")
+        html = _offline_html(anim.to_jshtml(default_mode="once"))
         self.update()  # leave the figure as the controls say
         return HTML(STATIC_NOTE.format(name=name) + html)

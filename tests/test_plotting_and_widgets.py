@@ -45,7 +45,10 @@ def test_plot_contour_with_paths():
 
 
 def test_plot_surface_and_decision_boundary():
-    assert d2l.plot_surface(d2l.ill_conditioned).axes[0].name == "3d"
+    assert d2l.plot_surface(d2l.ill_conditioned, xlabel="$w$").axes[0].get_xlabel() == "$w$"
+    fig, ax = d2l.figure()
+    with pytest.raises(ValueError, match="3-D axes"):
+        d2l.plot_surface(d2l.ill_conditioned, ax=ax)
     X, y = d2l.toy_2d("blobs", num_examples=50)
     fig = d2l.plot_decision_boundary(lambda P: P.sum(1), X, y)  # scores split at 0
     assert len(fig.axes[0].collections) >= 2
@@ -98,6 +101,7 @@ def test_explorer_frames_is_a_static_animation():
     ex, line = _explorer()
     html = ex.frames("slope", [0.0, 1.0, 2.0]).data
     assert "Static twin" in html and html.count("data:image/png;base64") == 3
+    assert "http" not in html and "▶" in html  # no CDN stylesheet: works offline
     assert list(line.get_ydata()) == [0, 1.0]  # back to the controls' values
 
 

@@ -1,4 +1,5 @@
-"""Test-suite set-up: offline guard, compact notebook output, per-notebook timings."""
+"""Test-suite set-up for every test, unit and notebook alike (so it lives at the root):
+offline guard, compact notebook output, one math thread per worker, per-notebook timings."""
 from __future__ import annotations
 
 import os
@@ -10,13 +11,17 @@ import matplotlib
 
 matplotlib.use("Agg")  # the unit tests draw figures without a screen
 
-GUARD_DIR = Path(__file__).parent / "netguard"
+GUARD_DIR = Path(__file__).parent / "tests" / "netguard"
 BUDGET_SECONDS = 60.0
 
 # Before any kernel starts: kernels inherit this environment, so they block the network too
 # (sitecustomize.py) and keep their output compact (d2lite.live_frontend() is False).
 os.environ["D2LITE_BLOCK_NETWORK"] = "1"
 os.environ["D2LITE_HEADLESS"] = "1"
+# Two workers on two cores: one math thread per kernel, or torch's threads fight each other
+# (element-wise ops measured 100x slower when oversubscribed).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(GUARD_DIR), os.environ.get("PYTHONPATH")]))
 sys.path.insert(0, str(GUARD_DIR))
 import netguard  # noqa: E402
