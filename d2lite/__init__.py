@@ -12,6 +12,7 @@ The folder reads like the toolbox's table of contents:
 ``widgets``        sliders that redraw in place, and their static twins
 ``optimization``   test functions for optimisers and path tracing
 ``results``        ``report(name=value)``: the numbers a section's checks rest on
+``svm``            kernels, hinge loss, primal and SMO-dual support vector machines
 =================  ==========================================================
 """
 from .callbacks import Callback, EarlyStopping, LivePlot, ProgressBar, Summary, default_callbacks
@@ -22,6 +23,7 @@ from .plotting import (figure, live_frontend, plot_contour, plot_curves, plot_de
                        plot_heatmap, plot_surface, use_style)
 from .reproducibility import set_seed
 from .results import report
+from .svm import KernelSVM, LinearSVM, hinge_loss, linear_kernel, plot_svm, polynomial_kernel, rbf_kernel
 from .training import Trainer, accuracy
 from .widgets import Explorer
 
