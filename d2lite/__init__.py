@@ -12,9 +12,11 @@ The folder reads like the toolbox's table of contents:
 ``widgets``        sliders that redraw in place, and their static twins
 ``optimization``   test functions for optimisers and path tracing
 ``results``        ``report(name=value)``: the numbers a section's checks rest on
+``bayes``          Bayes' rule, Beta–binomial coin, Gaussian beliefs, naive Bayes
 ``svm``            kernels, hinge loss, primal and SMO-dual support vector machines
 =================  ==========================================================
 """
+from .bayes import GaussianNaiveBayes, MultinomialNaiveBayes, bayes_update, beta_posterior, gaussian_posterior
 from .callbacks import Callback, EarlyStopping, LivePlot, ProgressBar, Summary, default_callbacks
 from .data import TensorSplit, load_images, make_loader, synthetic_regression, toy_2d
 from .device import get_device, to_device
