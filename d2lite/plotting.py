@@ -118,12 +118,15 @@ def grid_2d(xlim, ylim, resolution: int = 100) -> tuple[torch.Tensor, torch.Tens
 
 
 def plot_contour(f: Callable, *, xlim=(-3, 3), ylim=(-3, 3), paths: Mapping[str, object] | None = None,
-                 levels: int = 30, resolution: int = 150, title: str | None = None,
-                 xlabel: str = "$x_1$", ylabel: str = "$x_2$", ax=None):
+                 levels: int | Sequence[float] = 30, resolution: int = 150, title: str | None = None,
+                 xlabel: str = "$x_1$", ylabel: str = "$x_2$", colors: Mapping[str, str] | None = None,
+                 ax=None):
     """Contours of a 2-D function ``f(x1, x2)`` (on tensors) with optional optimiser paths.
 
     Args:
         paths: label → points of shape (T, 2), drawn as lines with markers from start to end.
+        levels: number of contour levels, or the levels themselves (e.g. log-spaced).
+        colors: label → colour, so a path keeps its colour when others are toggled.
     """
     X1, X2 = grid_2d(xlim, ylim, resolution)
     with torch.no_grad():
@@ -136,7 +139,7 @@ def plot_contour(f: Callable, *, xlim=(-3, 3), ylim=(-3, 3), paths: Mapping[str,
         pts = _np(pts)
         if pts.ndim != 2 or pts.shape[1] != 2:
             raise ValueError(f"path {label!r} must have shape (T, 2), got {pts.shape}")
-        ax.plot(pts[:, 0], pts[:, 1], "-o", ms=2.5, lw=1.2, label=label)
+        ax.plot(pts[:, 0], pts[:, 1], "-o", ms=2.5, lw=1.2, label=label, color=(colors or {}).get(label))
     ax.set(xlim=xlim, ylim=ylim, xlabel=xlabel, ylabel=ylabel, title=title or "")
     if paths:
         ax.legend(loc="upper right")

@@ -35,7 +35,8 @@ def test_plot_heatmap_labels_and_shape():
 
 def test_plot_contour_with_paths():
     path = d2l.trace_path(d2l.ill_conditioned, (-2, 2), lambda p: torch.optim.SGD(p, lr=0.2), num_steps=10)
-    fig = d2l.plot_contour(d2l.ill_conditioned, paths={"gd": path})
+    fig = d2l.plot_contour(d2l.ill_conditioned, paths={"gd": path}, colors={"gd": "red"}, levels=[0.1, 1.0])
+    assert fig.axes[0].lines[0].get_color() == "red"
     xs, ys = fig.axes[0].lines[0].get_data()
     assert len(xs) == 11 and xs[0] == -2 and ys[0] == 2
     with pytest.raises(ValueError, match=r"\(T, 2\)"):
