@@ -29,4 +29,4 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
 
 clean:
-	rm -rf _build .jupyter_cache
+	rm -rf _build
