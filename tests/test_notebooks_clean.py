@@ -27,3 +27,12 @@ def test_notebook_has_checks_and_exercises(path):
     text = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
     assert "assert " in code, f"{path.name} has no check cell"
     assert "## Exercises" in text and "## Summary" in text, f"{path.name} lacks a Summary or Exercises section"
+
+
+def test_toc_lists_every_chapter_and_section():
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "make_toc.py"), "--check"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
