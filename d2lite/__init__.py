@@ -13,6 +13,7 @@ The folder reads like the toolbox's table of contents:
 ``optimization``   test functions for optimisers and path tracing
 ``results``        ``report(name=value)``: the numbers a section's checks rest on
 ``bayes``          Bayes' rule, Beta–binomial coin, Gaussian beliefs, naive Bayes
+``hmm``            categorical hidden Markov models: sampling, forward-backward, Viterbi, Baum-Welch
 ``svm``            kernels, hinge loss, primal and SMO-dual support vector machines
 =================  ==========================================================
 """
@@ -20,6 +21,7 @@ from .bayes import GaussianNaiveBayes, MultinomialNaiveBayes, bayes_update, beta
 from .callbacks import Callback, EarlyStopping, LivePlot, ProgressBar, Summary, default_callbacks
 from .data import TensorSplit, load_images, make_loader, synthetic_regression, toy_2d
 from .device import get_device, to_device
+from .hmm import CategoricalHMM
 from .optimization import ill_conditioned, rosenbrock, trace_path
 from .plotting import (figure, live_frontend, plot_contour, plot_curves, plot_decision_boundary,
                        plot_heatmap, plot_surface, use_style)
