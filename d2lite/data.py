@@ -35,7 +35,9 @@ def synthetic_regression(*, w, b: float = 0.0, num_examples: int = 1000, noise: 
         b: true bias.
         num_examples: number of rows ``n``.
         noise: standard deviation of the Gaussian noise added to ``y``.
-        seed: seed of the private generator (the global RNG is untouched).
+        seed: seed of the private generator (the global RNG is untouched). Beware: after
+            ``set_seed(s)``, ``torch.randn`` draws the same numbers as this generator with
+            ``seed=s``, so weights drawn that way would equal rows of ``X``; use another seed.
 
     Returns:
         ``X`` of shape ``(n, d)`` and ``y`` of shape ``(n,)``, both float32.
