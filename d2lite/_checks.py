@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numbers
 
+import numpy as np
+
 
 def positive_int(name: str, value) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
@@ -32,3 +34,18 @@ def one_of(name: str, value, choices) -> str:
     if value not in choices:
         raise ValueError(f"{name} must be one of {sorted(choices)}, got {value!r}")
     return value
+
+
+def float_array(name: str, a, ndim: int, *, what: str = "") -> np.ndarray:
+    """``a`` (array-like or tensor, on any device) as a non-empty, finite float64 array."""
+    if hasattr(a, "detach"):  # a torch tensor, possibly on a GPU
+        a = a.detach().cpu().numpy()
+    try:
+        arr = np.asarray(a, dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"{name} must be a numeric array{what}, got {type(a).__name__}") from e
+    if arr.ndim != ndim or arr.size == 0:
+        raise ValueError(f"{name} must be a non-empty {ndim}-D array{what}, got shape {arr.shape}")
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} must hold finite numbers, got NaN or inf")
+    return arr

@@ -18,24 +18,12 @@ import numbers
 
 import numpy as np
 
-from ._checks import non_negative_float
+from ._checks import float_array, non_negative_float
 
 
 def _array(name: str, a, ndim: int) -> np.ndarray:
     """``a`` as a float64 array with ``ndim`` dimensions and no NaN/inf, or a clear error."""
-    if hasattr(a, "detach"):  # a torch tensor, possibly on a GPU
-        a = a.detach().cpu().numpy()
-    try:
-        arr = np.asarray(a, dtype=np.float64)
-    except (TypeError, ValueError) as e:
-        raise TypeError(f"{name} must be numeric array-like, got {type(a).__name__}") from e
-    if arr.ndim != ndim:
-        raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")
-    if arr.size == 0:
-        raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
-    if not np.isfinite(arr).all():
-        raise ValueError(f"{name} must be finite, got NaN or inf")
-    return arr
+    return float_array(name, a, ndim)
 
 
 def _positive(name: str, value) -> float:

@@ -15,24 +15,14 @@ import numbers
 
 import numpy as np
 
-from ._checks import one_of, positive_int
+from ._checks import float_array, one_of, positive_int
 
 KERNELS = ("linear", "poly", "rbf")
 
 
 # --- input checks ---------------------------------------------------------------------------
 def _matrix(name: str, X) -> np.ndarray:
-    if hasattr(X, "detach"):  # a torch tensor, possibly on a GPU
-        X = X.detach().cpu().numpy()
-    try:
-        X = np.asarray(X, dtype=np.float64)
-    except (TypeError, ValueError) as e:
-        raise TypeError(f"{name} must be a numeric array of shape (n, d), got {type(X).__name__}") from e
-    if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
-        raise ValueError(f"{name} must be a non-empty 2-D array of shape (n, d), got shape {X.shape}")
-    if not np.isfinite(X).all():
-        raise ValueError(f"{name} must hold finite numbers, got NaN or inf")
-    return X
+    return float_array(name, X, 2, what=" of shape (n, d)")
 
 
 def _vector(name: str, v, n: int) -> np.ndarray:
