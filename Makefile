@@ -12,13 +12,17 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install -r requirements.txt
 	touch $(STAMP)
 
-## Run every test: d2lite's unit tests and every notebook (nbval), two workers, network blocked.
+## Run every test, network blocked: d2lite's unit tests and every notebook (nbval, two workers),
+## then the browser tests: the built book in headless Chromium, and JupyterLab's sliders.
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	tools/install_browser.sh
+	$(BIN)/python -m pytest -n 2 --dist loadfile --ignore=tests/browser
+	$(BIN)/python -m pytest tests/browser
 
-## Build the rendered book, executing the notebooks (cached: unchanged notebooks are not re-run).
+## Build the rendered book, executing the notebooks (cached: unchanged notebooks are not re-run,
+## and those `make test` just ran are reused).
 book: $(STAMP)
-	D2LITE_HEADLESS=1 $(BIN)/jupyter-book build . --keep-going -W
+	$(BIN)/python tools/build_book.py
 	@echo
 	@echo "The book is built: open _build/html/index.html in a browser,"
 	@echo "or serve it: $(BIN)/python -m http.server -d _build/html 8000  (then http://localhost:8000)."

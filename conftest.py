@@ -1,5 +1,6 @@
 """Test-suite set-up for every test, unit and notebook alike (so it lives at the root):
-offline guard, compact notebook output, one math thread per worker, per-notebook timings."""
+offline guard, compact notebook output, one math thread per worker, per-notebook timings, and
+the executed notebooks kept for the book (so the book build need not run them again)."""
 from __future__ import annotations
 
 import os
@@ -29,6 +30,45 @@ import netguard  # noqa: E402
 netguard.install()
 
 _seconds: dict[str, float] = defaultdict(float)
+# Notebooks nbval ran, with the outputs it saw: written to _build/.executed/ at the end when every
+# cell passed; tools/build_book.py puts them in the book's execution cache.
+EXECUTED_DIR = Path(__file__).parent / "_build" / ".executed"
+_executed: dict[Path, list] = {}  # notebook path -> [notebook node, all cells passed]
+
+
+def pytest_runtest_makereport(item, call):
+    if call.when != "call" or not hasattr(item, "test_outputs") or not hasattr(item, "cell"):
+        return
+    path = Path(str(item.parent.fspath)).resolve()
+    entry = _executed.setdefault(path, [item.parent.nb, True])
+    entry[1] = entry[1] and call.excinfo is None and item.test_outputs is not None
+    if item.test_outputs is not None:
+        item.cell.outputs = [_as_output(o) for o in item.test_outputs]
+        item.cell.execution_count = item.cell_num + 1
+
+
+def _as_output(out):
+    import nbformat
+
+    kind = out["output_type"]
+    if kind == "stream":
+        return nbformat.v4.new_output("stream", name=out["name"], text=out["text"])
+    if kind == "error":
+        return nbformat.v4.new_output("error", ename=out["ename"], evalue=out["evalue"], traceback=out["traceback"])
+    extra = {"execution_count": out.get("execution_count")} if kind == "execute_result" else {}
+    return nbformat.v4.new_output(kind, data=out.get("data", {}), metadata=out.get("metadata", {}), **extra)
+
+
+def pytest_sessionfinish(session):
+    import nbformat
+
+    root = Path(__file__).parent.resolve()
+    for path, (nb, passed) in _executed.items():
+        if not passed or root not in path.parents:
+            continue
+        target = EXECUTED_DIR / path.relative_to(root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, str(target))
 
 
 def pytest_runtest_logreport(report):

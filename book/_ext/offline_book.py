@@ -3,6 +3,10 @@
 Sphinx's default loads MathJax from a CDN. This serves MathJax 3 from the built site instead,
 copied from the ``django-static-mathjax`` wheel that requirements.txt installs (it ships
 MathJax's distribution files and nothing else that the book uses; it needs no Django).
+
+Jupyter Book 1 also adds thebe (live code through a remote Binder kernel), which loads its
+library from a CDN when used. It cannot work offline, so its scripts are dropped from every
+page: readers run the notebooks live in JupyterLab instead, where the sliders work too.
 """
 from __future__ import annotations
 
@@ -34,7 +38,17 @@ def _copy_mathjax(app, exception) -> None:
         shutil.copytree(_mathjax_es5(), Path(app.outdir) / "_static" / SITE_DIR, dirs_exist_ok=True)
 
 
+def _drop_thebe(app, pagename, templatename, context, doctree) -> None:
+    def online(script) -> bool:
+        text = f"{script} {getattr(script, 'attributes', {})}"
+        return "thebe" in text.lower()
+
+    if "script_files" in context:
+        context["script_files"] = [s for s in context["script_files"] if not online(s)]
+
+
 def setup(app):
     app.connect("config-inited", _use_local_mathjax)
     app.connect("build-finished", _copy_mathjax)
+    app.connect("html-page-context", _drop_thebe, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,63 @@
+"""JupyterLab as a reader uses it: open a section, run every cell, move a slider, see it redraw."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import PageLog
+
+NOTEBOOK = "notebooks/ch01_gradient_descent/02_learning_rate.ipynb"
+
+KERNEL_IDLE = """() => {
+    const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+    const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+    return !!k && k.status === 'idle';
+}"""
+
+ALL_RUN = """() => {
+    const w = window.jupyterapp.shell.currentWidget;
+    const cells = w.content.widgets.filter(c => c.model.type === 'code');
+    const k = w.sessionContext.session.kernel;
+    return k.status === 'idle' && cells.every(c => c.model.executionCount !== null);
+}"""
+
+ERRORS = """() => [...document.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"], .jp-RenderedText[data-mime-type="application/vnd.jupyter.error"]')]
+    .map(e => e.innerText).filter(t => /Error|Traceback/.test(t))"""
+
+
+@pytest.fixture
+def lab_page(browser):
+    log = PageLog(browser, viewport=(1400, 1000))
+    yield log
+    log.close()
+
+
+def test_learning_rate_slider_redraws_in_jupyterlab(lab, lab_page):
+    base, token = lab
+    page = lab_page.page
+    page.goto(f"{base}/lab/tree/{NOTEBOOK}?token={token}")
+    page.wait_for_function(KERNEL_IDLE, timeout=90_000)
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_timeout(1000)
+    page.wait_for_function(ALL_RUN, timeout=240_000, polling=500)
+    assert page.evaluate(ERRORS) == [], "a cell failed in JupyterLab"
+
+    slider = page.locator(".jp-OutputArea .widget-slider").first
+    slider.scroll_into_view_if_needed()
+    box = slider.locator("xpath=ancestor::div[contains(@class,'widget-vbox')][1]")
+    figure = box.locator("img").first
+    figure.wait_for(timeout=30_000)
+    before_src, before_png = figure.get_attribute("src"), figure.screenshot()
+
+    readout = box.locator(".widget-readout").first
+    readout.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("1.2")
+    page.keyboard.press("Enter")
+    page.wait_for_function("([el, src]) => !el.isConnected || el.src !== src",
+                           arg=[figure.element_handle(), before_src], timeout=30_000)
+    after = box.locator("img").first
+    after.wait_for(timeout=30_000)
+    assert "1.2" in readout.inner_text()
+    assert after.get_attribute("src") != before_src, "moving the slider left the figure as it was"
+    assert after.screenshot() != before_png
+    assert not lab_page.blocked, f"JupyterLab asked for other hosts: {lab_page.blocked}"
