@@ -29,6 +29,21 @@ def test_notebook_has_checks_and_exercises(path):
     assert "## Exercises" in text and "## Summary" in text, f"{path.name} lacks a Summary or Exercises section"
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_live_slider_has_a_static_twin(path):
+    """The rendered book has no kernel: each live widget cell is hidden there and followed by
+    precomputed frames (Explorer.frames), which say that JupyterLab gives the live version."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    cells = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    for i, cell in enumerate(cells):
+        source = "".join(cell["source"])
+        if ".live()" in source or "interact(" in source:
+            tags = cell.get("metadata", {}).get("tags", [])
+            assert "remove-output" in tags, f"{path.name}: live widget cell {i} is not tagged remove-output"
+            later = "".join("".join(c["source"]) for c in cells[i + 1:])
+            assert ".frames(" in later, f"{path.name}: live widget cell {i} has no static twin (.frames) after it"
+
+
 def test_toc_lists_every_chapter_and_section():
     import subprocess
     import sys
