@@ -15,18 +15,26 @@ The folder reads like the toolbox's table of contents:
 ``bayes``          Bayes' rule, Beta–binomial coin, Gaussian beliefs, naive Bayes
 ``hmm``            categorical hidden Markov models: sampling, forward-backward, Viterbi, Baum-Welch
 ``svm``            kernels, hinge loss, primal and SMO-dual support vector machines
+``text``           offline corpora, tokenizer, vocabulary, language-model and translation data
+``graphs``         adjacency checks, message passing, GCN, GraphSAGE and GAT, graph data sets
 =================  ==========================================================
 """
 from .bayes import GaussianNaiveBayes, MultinomialNaiveBayes, bayes_update, beta_posterior, gaussian_posterior
 from .callbacks import Callback, EarlyStopping, LivePlot, ProgressBar, Summary, default_callbacks
 from .data import TensorSplit, load_images, make_loader, synthetic_regression, toy_2d
 from .device import get_device, to_device
+from .graphs import (GAT, GCN, GATLayer, GCNLayer, GraphData, GraphSAGE, SAGELayer, adjacency_from_edge_index,
+                     adjacency_from_networkx, aggregate, check_adjacency, check_edge_index,
+                     edge_index_from_adjacency, fit_nodes, laplacian, node_accuracy, normalized_adjacency,
+                     sample_neighbors, sbm_citation)
 from .hmm import CategoricalHMM
 from .optimization import ill_conditioned, rosenbrock, trace_path
 from .plotting import (figure, live_frontend, plot_contour, plot_curves, plot_decision_boundary,
                        plot_heatmap, plot_surface, use_style)
 from .reproducibility import set_seed
 from .results import report
+from .text import (Seq2SeqData, Vocab, date_pairs, kjv_verses, lm_loader, lm_windows, load_corpus, pad_batch,
+                   shakespeare_lines, sphinx_pairs, tokenize, translation_data)
 from .svm import KernelSVM, LinearSVM, hinge_loss, linear_kernel, plot_svm, polynomial_kernel, rbf_kernel
 from .training import Trainer, accuracy
 from .widgets import Explorer
