@@ -16,9 +16,11 @@ The folder reads like the toolbox's table of contents:
 ``hmm``            categorical hidden Markov models: sampling, forward-backward, Viterbi, Baum-Welch
 ``svm``            kernels, hinge loss, primal and SMO-dual support vector machines
 ``text``           offline corpora, tokenizer, vocabulary, language-model and translation data
+``autoencoders``   autoencoders, VAE and the ELBO, corruptions for denoising
 ``graphs``         adjacency checks, message passing, GCN, GraphSAGE and GAT, graph data sets
 =================  ==========================================================
 """
+from .autoencoders import VAE, Autoencoder, VAEOutput, corrupt, elbo_loss, gaussian_kl, watermark_mark
 from .bayes import GaussianNaiveBayes, MultinomialNaiveBayes, bayes_update, beta_posterior, gaussian_posterior
 from .callbacks import Callback, EarlyStopping, LivePlot, ProgressBar, Summary, default_callbacks
 from .data import TensorSplit, load_images, make_loader, synthetic_regression, toy_2d
