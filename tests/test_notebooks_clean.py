@@ -1,5 +1,6 @@
 """Committed notebooks carry no outputs or execution counts, and follow the chapter shape."""
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,16 @@ def test_notebook_has_checks_and_exercises(path):
     text = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
     assert "assert " in code, f"{path.name} has no check cell"
     assert "## Exercises" in text and "## Summary" in text, f"{path.name} lacks a Summary or Exercises section"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_notebook_title_is_numbered_by_its_chapter(path):
+    """The first cell is the title, "# N.M Title", N the chapter folder's number (the TOC and
+    the rendered page take the section number from it)."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    first = "".join(nb["cells"][0]["source"]).splitlines()[0] if nb["cells"] else ""
+    chapter = int(path.parent.name[2:4])
+    assert re.match(rf"# {chapter}\.\d+ \S", first), f"{path.name}: title should be '# {chapter}.M Title', got {first!r}"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
