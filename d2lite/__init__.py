@@ -17,9 +17,14 @@ The folder reads like the toolbox's table of contents:
 ``svm``            kernels, hinge loss, primal and SMO-dual support vector machines
 ``text``           offline corpora, tokenizer, vocabulary, language-model and translation data
 ``autoencoders``   autoencoders, VAE and the ELBO, corruptions for denoising
+``seq2seq``        encoder-decoder interface, GRU seq2seq, masked loss, greedy and beam search, BLEU
+``attention``      masked softmax, additive/dot-product/multi-head attention, positions, explorer
+``transformer``    Transformer encoder and decoder blocks and stacks
 ``graphs``         adjacency checks, message passing, GCN, GraphSAGE and GAT, graph data sets
 =================  ==========================================================
 """
+from .attention import (AdditiveAttention, DotProductAttention, MultiHeadAttention, PositionalEncoding,
+                        attention_explorer, causal_valid_lens, masked_softmax, sinusoidal_encoding)
 from .autoencoders import VAE, Autoencoder, VAEOutput, corrupt, elbo_loss, gaussian_kl, watermark_mark
 from .bayes import GaussianNaiveBayes, MultinomialNaiveBayes, bayes_update, beta_posterior, gaussian_posterior
 from .callbacks import Callback, EarlyStopping, LivePlot, ProgressBar, Summary, default_callbacks
@@ -37,7 +42,11 @@ from .reproducibility import set_seed
 from .results import report
 from .text import (Seq2SeqData, Vocab, date_pairs, kjv_verses, lm_loader, lm_windows, load_corpus, pad_batch,
                    shakespeare_lines, sphinx_pairs, tokenize, translation_data)
+from .seq2seq import (Decoder, Encoder, EncoderDecoder, GRUDecoder, GRUEncoder, beam_search, bleu, exact_match,
+                      greedy_decode, sequence_loss, teacher_inputs, train_seq2seq)
 from .svm import KernelSVM, LinearSVM, hinge_loss, linear_kernel, plot_svm, polynomial_kernel, rbf_kernel
+from .transformer import (AddNorm, PositionWiseFFN, TransformerDecoder, TransformerDecoderBlock,
+                          TransformerEncoder, TransformerEncoderBlock)
 from .training import Trainer, accuracy
 from .widgets import Explorer
 

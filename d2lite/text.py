@@ -95,7 +95,14 @@ def load_corpus(name: str = "shakespeare", max_chars: int | None = None) -> str:
     if max_chars is not None:
         positive_int("max_chars", max_chars)
     if name == "shakespeare":
-        text = "\n".join(line for line, _, _ in shakespeare_lines())
+        lines, size = [], 0
+        for _, _, play in _plays():  # read plays only until max_chars is reached
+            for line in _spoken(play):
+                lines.append(line)
+                size += len(line) + 1
+            if max_chars is not None and size > max_chars + 1:
+                break
+        text = "\n".join(lines)
     elif name == "kjv":
         text = "\n".join(verse for verse, _, _ in kjv_verses())
     else:

@@ -74,3 +74,11 @@ def test_date_pairs_and_translation_data():
     assert len(text.sphinx_pairs("fr")) > 500
     with pytest.raises(ValueError, match="catalogues"):
         text.sphinx_pairs("klingon")
+
+
+def test_max_chars_reads_a_prefix_of_the_full_corpus():
+    full = text.load_corpus("shakespeare")
+    for max_chars in (1000, 60_000, 250_000):
+        part = text.load_corpus("shakespeare", max_chars=max_chars)
+        assert full.startswith(part) and len(part) <= max_chars
+        assert full[len(part)] == "\n" and "\n" not in full[len(part) + 1:max_chars]

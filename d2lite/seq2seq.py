@@ -1,0 +1,366 @@
+"""Encoder–decoder models for sequence-to-sequence tasks, their loss, training, decoding and BLEU.
+
+The interface every encoder–decoder in the book follows (batch-first tensors):
+
+* ``Encoder.forward(X, X_len)`` → ``enc_outputs`` (anything the decoder understands);
+* ``Decoder.init_state(enc_outputs, X_len)`` → ``state``;
+* ``Decoder.forward(Y_in, state)`` → ``(logits (B, T, V), new_state)``, for a whole
+  teacher-forced sequence or incrementally one step (``T = 1``) at a time;
+* ``Decoder.reorder_state(state, index)`` picks batch rows of a state (beam search needs it).
+
+>>> model = EncoderDecoder(GRUEncoder(vocab_size=30, embed_size=16, num_hiddens=32),
+...                        GRUDecoder(vocab_size=20, embed_size=16, num_hiddens=32))
+>>> logits = model(X, X_len, Y_in)                               # (B, T, 20)
+>>> preds, scores = beam_search(model, X, X_len, bos=1, eos=2, max_len=12, beam_size=4)
+"""
+from __future__ import annotations
+
+import collections
+import math
+import time
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from ._checks import positive_int
+from .device import get_device
+
+__all__ = ["Decoder", "Encoder", "EncoderDecoder", "GRUDecoder", "GRUEncoder", "beam_search", "bleu",
+           "exact_match", "greedy_decode", "sequence_loss", "teacher_inputs", "train_seq2seq"]
+
+
+# ------------------------------------------------------------------------------------ interface
+class Encoder(nn.Module):
+    """Base encoder: ``forward(X, X_len)`` maps source indices ``(B, S)`` to ``enc_outputs``."""
+
+    def forward(self, X: torch.Tensor, X_len: torch.Tensor):
+        raise NotImplementedError
+
+
+class Decoder(nn.Module):
+    """Base decoder: ``init_state(enc_outputs, X_len)`` then ``forward(Y_in, state)``.
+
+    ``forward`` returns ``(logits (B, T, V), new_state)``. ``reorder_state(state, index)`` keeps
+    the batch rows ``index`` of every tensor in a (nested tuple/list/dict) state: by default it
+    selects along dim 0 when that dim has the batch size, else along dim 1 (an RNN hidden state
+    ``(num_layers, B, H)``); override it when a state keeps the batch elsewhere.
+    """
+
+    def init_state(self, enc_outputs, X_len: torch.Tensor):
+        raise NotImplementedError
+
+    def forward(self, Y_in: torch.Tensor, state):
+        raise NotImplementedError
+
+    def reorder_state(self, state, index: torch.Tensor):
+        """Batch rows ``index`` (long tensor) of ``state``; see the class docstring."""
+        return _map_tensors(state, lambda t: _select_rows(t, index, self._batch_size(state)))
+
+    @staticmethod
+    def _batch_size(state) -> int | None:
+        sizes = []
+        _map_tensors(state, lambda t: sizes.append(t.shape[0]) if t.ndim else None)
+        return collections.Counter(sizes).most_common(1)[0][0] if sizes else None
+
+
+def _map_tensors(obj, fn):
+    if isinstance(obj, torch.Tensor):
+        return fn(obj)
+    if isinstance(obj, (tuple, list)):
+        return type(obj)(_map_tensors(o, fn) for o in obj)
+    if isinstance(obj, dict):
+        return {k: _map_tensors(v, fn) for k, v in obj.items()}
+    return obj
+
+
+def _select_rows(t: torch.Tensor, index: torch.Tensor, batch: int | None):
+    if t.ndim == 0:
+        return t
+    if t.shape[0] == batch:
+        return t.index_select(0, index)
+    if t.ndim > 1 and t.shape[1] == batch:
+        return t.index_select(1, index)
+    raise ValueError(f"cannot find the batch dimension (size {batch}) of a state tensor of shape "
+                     f"{tuple(t.shape)}: override Decoder.reorder_state")
+
+
+class EncoderDecoder(nn.Module):
+    """Chain an :class:`Encoder` and a :class:`Decoder`: ``forward(X, X_len, Y_in)`` → logits."""
+
+    def __init__(self, encoder: Encoder, decoder: Decoder):
+        super().__init__()
+        if not isinstance(encoder, nn.Module) or not isinstance(decoder, nn.Module):
+            raise TypeError(f"encoder and decoder must be nn.Modules, got {type(encoder).__name__} "
+                            f"and {type(decoder).__name__}")
+        self.encoder, self.decoder = encoder, decoder
+
+    def forward(self, X: torch.Tensor, X_len: torch.Tensor, Y_in: torch.Tensor) -> torch.Tensor:
+        _check_source(X, X_len)
+        state = self.decoder.init_state(self.encoder(X, X_len), X_len)
+        return self.decoder(Y_in, state)[0]
+
+
+# ------------------------------------------------------------------------------ plain GRU seq2seq
+class GRUEncoder(Encoder):
+    """Embedding + multi-layer GRU; returns ``(outputs (B, S, H), state (num_layers, B, H))``.
+
+    Padded positions are skipped (packed sequences), so ``state`` is the hidden state after the
+    last *valid* token of each row and ``outputs`` is zero at padded positions.
+    """
+
+    def __init__(self, *, vocab_size: int, embed_size: int, num_hiddens: int, num_layers: int = 1,
+                 dropout: float = 0.0):
+        super().__init__()
+        for name, v in [("vocab_size", vocab_size), ("embed_size", embed_size),
+                        ("num_hiddens", num_hiddens), ("num_layers", num_layers)]:
+            positive_int(name, v)
+        self.embedding = nn.Embedding(vocab_size, embed_size)
+        self.rnn = nn.GRU(embed_size, num_hiddens, num_layers, batch_first=True,
+                          dropout=dropout if num_layers > 1 else 0.0)
+
+    def forward(self, X, X_len):
+        _check_source(X, X_len)
+        packed = nn.utils.rnn.pack_padded_sequence(self.embedding(X), X_len.cpu(), batch_first=True,
+                                                   enforce_sorted=False)
+        outputs, state = self.rnn(packed)
+        outputs, _ = nn.utils.rnn.pad_packed_sequence(outputs, batch_first=True, total_length=X.shape[1])
+        return outputs, state
+
+
+class GRUDecoder(Decoder):
+    """GRU decoder whose state starts at the encoder's final state; that state's top layer is
+    also fed at every step as a fixed context vector (concatenated to the embedding).
+
+    ``state = (hidden (num_layers, B, H), context (B, H))``.
+    """
+
+    def __init__(self, *, vocab_size: int, embed_size: int, num_hiddens: int, num_layers: int = 1,
+                 dropout: float = 0.0):
+        super().__init__()
+        for name, v in [("vocab_size", vocab_size), ("embed_size", embed_size),
+                        ("num_hiddens", num_hiddens), ("num_layers", num_layers)]:
+            positive_int(name, v)
+        self.embedding = nn.Embedding(vocab_size, embed_size)
+        self.rnn = nn.GRU(embed_size + num_hiddens, num_hiddens, num_layers, batch_first=True,
+                          dropout=dropout if num_layers > 1 else 0.0)
+        self.dense = nn.Linear(num_hiddens, vocab_size)
+
+    def init_state(self, enc_outputs, X_len):
+        _, hidden = enc_outputs
+        if hidden.shape[0] != self.rnn.num_layers or hidden.shape[2] != self.rnn.hidden_size:
+            raise ValueError(f"encoder state must be (num_layers={self.rnn.num_layers}, B, "
+                             f"{self.rnn.hidden_size}), got {tuple(hidden.shape)}")
+        return hidden, hidden[-1]
+
+    def forward(self, Y_in, state):
+        hidden, context = state
+        if Y_in.ndim != 2 or Y_in.shape[0] != context.shape[0]:
+            raise ValueError(f"Y_in must be (B={context.shape[0]}, T) token indices, got {tuple(Y_in.shape)}")
+        emb = self.embedding(Y_in)                                        # (B, T, E)
+        ctx = context.unsqueeze(1).expand(-1, Y_in.shape[1], -1)          # (B, T, H)
+        outputs, hidden = self.rnn(torch.cat([emb, ctx], dim=2), hidden)  # (B, T, H)
+        return self.dense(outputs), (hidden, context)
+
+    def reorder_state(self, state, index):
+        hidden, context = state
+        return hidden.index_select(1, index), context.index_select(0, index)
+
+
+# ----------------------------------------------------------------------------------- loss, train
+def _check_source(X, X_len):
+    if not isinstance(X, torch.Tensor) or X.ndim != 2 or X.dtype != torch.long:
+        raise ValueError(f"X must be a (B, S) long tensor of token indices, got "
+                         f"{getattr(X, 'dtype', type(X).__name__)} {tuple(getattr(X, 'shape', ()))}")
+    if not isinstance(X_len, torch.Tensor) or X_len.shape != (X.shape[0],):
+        raise ValueError(f"X_len must be a ({X.shape[0]},) tensor of valid lengths, got "
+                         f"{tuple(getattr(X_len, 'shape', ()))}")
+    if len(X_len) and (X_len.min() < 1 or X_len.max() > X.shape[1]):
+        raise ValueError(f"X_len values must be in [1, {X.shape[1]}], got {X_len.min()}..{X_len.max()}")
+
+
+def sequence_loss(logits: torch.Tensor, Y: torch.Tensor, Y_len: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy averaged over the valid positions ``t < Y_len[b]`` only (padding is masked).
+
+    Parameters
+    ----------
+    logits : (B, T, V) float tensor
+    Y : (B, T) long tensor of target indices
+    Y_len : (B,) tensor of valid lengths
+    """
+    if logits.ndim != 3 or Y.shape != logits.shape[:2]:
+        raise ValueError(f"logits must be (B, T, V) and Y (B, T); got {tuple(logits.shape)} and {tuple(Y.shape)}")
+    if Y_len.shape != (Y.shape[0],):
+        raise ValueError(f"Y_len must have shape ({Y.shape[0]},), got {tuple(Y_len.shape)}")
+    mask = torch.arange(Y.shape[1], device=Y.device)[None, :] < Y_len.to(Y.device)[:, None]  # (B, T)
+    if not mask.any():
+        raise ValueError("Y_len leaves no valid position to average over")
+    loss = F.cross_entropy(logits.transpose(1, 2), Y, reduction="none")  # (B, T)
+    return (loss * mask).sum() / mask.sum()
+
+
+def teacher_inputs(Y: torch.Tensor, bos: int) -> torch.Tensor:
+    """Decoder inputs for teacher forcing: ``<bos>`` then the targets shifted right by one."""
+    return torch.cat([torch.full_like(Y[:, :1], bos), Y[:, :-1]], dim=1)
+
+
+def train_seq2seq(model: nn.Module, train_loader, *, num_epochs: int, lr: float, bos: int,
+                  device=None, grad_clip: float | None = 1.0) -> dict:
+    """Train with Adam, teacher forcing and the masked :func:`sequence_loss`.
+
+    ``train_loader`` yields ``(X, X_len, Y, Y_len)``. Returns ``{"loss": [...], "seconds": s}``
+    with the token-averaged training loss of each epoch.
+    """
+    positive_int("num_epochs", num_epochs)
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
+    if not lr > 0:
+        raise ValueError(f"lr must be > 0, got {lr}")
+    device = device if isinstance(device, torch.device) else get_device(device)
+    model.to(device).train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    history, start = {"loss": []}, time.perf_counter()
+    for _ in range(num_epochs):
+        total, tokens = torch.zeros((), device=device), 0
+        for X, X_len, Y, Y_len in train_loader:
+            X, X_len, Y, Y_len = X.to(device), X_len.to(device), Y.to(device), Y_len.to(device)
+            loss = sequence_loss(model(X, X_len, teacher_inputs(Y, bos)), Y, Y_len)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if grad_clip is not None:
+                nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+            optimizer.step()
+            n = int(Y_len.sum())
+            total, tokens = total + loss.detach() * n, tokens + n
+        if tokens == 0:
+            raise ValueError("train_loader yielded no batches: is the training set empty?")
+        history["loss"].append(float(total) / tokens)
+    history["seconds"] = time.perf_counter() - start
+    return history
+
+
+# ----------------------------------------------------------------------------------- decoding
+def _start(model, X, X_len, bos, eos, max_len):
+    if not isinstance(model, EncoderDecoder):
+        raise TypeError(f"model must be an EncoderDecoder, got {type(model).__name__}")
+    _check_source(X, X_len)
+    positive_int("max_len", max_len)
+    for name, v in [("bos", bos), ("eos", eos)]:
+        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+            raise TypeError(f"{name} must be a non-negative int token index, got {v!r}")
+    device = next(model.parameters()).device
+    X, X_len = X.to(device), X_len.to(device)
+    model.eval()
+    return X, X_len, model.decoder.init_state(model.encoder(X, X_len), X_len)
+
+
+def _strip(rows, eos):
+    out = []
+    for row in rows:
+        out.append(row[:row.index(eos)] if eos in row else row)
+    return out
+
+
+@torch.no_grad()
+def greedy_decode(model: EncoderDecoder, X: torch.Tensor, X_len: torch.Tensor, *, bos: int, eos: int,
+                  max_len: int):
+    """Pick the most likely token at each step until ``<eos>`` or ``max_len`` tokens.
+
+    Returns ``(preds, scores)``: one list of token indices per row (without ``<bos>``/``<eos>``)
+    and a ``(B,)`` CPU tensor of sequence log-probabilities, summed over the emitted tokens
+    including ``<eos>``.
+    """
+    X, X_len, state = _start(model, X, X_len, bos, eos, max_len)
+    B = X.shape[0]
+    token = torch.full((B, 1), bos, dtype=torch.long, device=X.device)
+    scores = torch.zeros(B, device=X.device)
+    done = torch.zeros(B, dtype=torch.bool, device=X.device)
+    steps = []
+    for _ in range(max_len):
+        logits, state = model.decoder(token, state)
+        logp = F.log_softmax(logits[:, -1].float(), dim=-1)     # (B, V)
+        best, token = logp.max(dim=-1, keepdim=True)             # (B, 1)
+        scores += best.squeeze(1) * (~done)
+        steps.append(token)
+        done |= token.squeeze(1) == eos
+        if done.all():
+            break
+    return _strip(torch.cat(steps, dim=1).tolist(), eos), scores.cpu()
+
+
+@torch.no_grad()
+def beam_search(model: EncoderDecoder, X: torch.Tensor, X_len: torch.Tensor, *, bos: int, eos: int,
+                max_len: int, beam_size: int):
+    """Keep the ``beam_size`` best partial sequences per row; return the best finished one.
+
+    Scores are summed log-probabilities over the emitted tokens including ``<eos>`` (no length
+    normalisation), so they compare directly with :func:`greedy_decode`'s; ``beam_size=1`` is
+    greedy decoding. Returns ``(preds, scores)`` like :func:`greedy_decode`.
+    """
+    positive_int("beam_size", beam_size)
+    X, X_len, state = _start(model, X, X_len, bos, eos, max_len)
+    B, k, dev = X.shape[0], beam_size, X.device
+    state = model.decoder.reorder_state(state, torch.arange(B, device=dev).repeat_interleave(k))
+    scores = torch.full((B, k), -math.inf, device=dev)
+    scores[:, 0] = 0.0                     # start from one beam, or the k copies would tie
+    finished = torch.zeros(B, k, dtype=torch.bool, device=dev)
+    seqs = torch.full((B * k, 1), bos, dtype=torch.long, device=dev)
+    for _ in range(max_len):
+        logits, state = model.decoder(seqs[:, -1:], state)
+        logp = F.log_softmax(logits[:, -1].float(), dim=-1).view(B, k, -1)   # (B, k, V)
+        V = logp.shape[-1]
+        # A finished beam continues with one free <eos> token, so it keeps its score and slot.
+        logp = torch.where(finished[..., None], torch.full_like(logp, -math.inf), logp)
+        logp[..., eos] = torch.where(finished, torch.zeros_like(scores), logp[..., eos])
+        scores, flat = (scores[..., None] + logp).view(B, k * V).topk(k, dim=1)   # (B, k)
+        beam, token = flat // V, flat % V
+        rows = (torch.arange(B, device=dev)[:, None] * k + beam).view(-1)
+        state = model.decoder.reorder_state(state, rows)
+        seqs = torch.cat([seqs[rows], token.view(-1, 1)], dim=1)
+        finished = finished.gather(1, beam) | (token == eos)
+        # Scores only fall as tokens are added: stop once a finished beam beats every open one.
+        open_best = torch.where(finished, torch.full_like(scores, -math.inf), scores).amax(1)
+        done_best = torch.where(finished, scores, torch.full_like(scores, -math.inf)).amax(1)
+        if bool((done_best >= open_best).all()):
+            break
+    best = scores.argmax(dim=1)
+    picked = seqs.view(B, k, -1)[torch.arange(B, device=dev), best, 1:]
+    return _strip(picked.tolist(), eos), scores[torch.arange(B, device=dev), best].cpu()
+
+
+# ------------------------------------------------------------------------------------- metrics
+def bleu(pred_tokens, label_tokens, k: int = 4) -> float:
+    """BLEU of one prediction against one reference, as in d2l (not sacreBLEU's corpus BLEU).
+
+    .. math:: \\exp\\bigl(\\min(0, 1 - L_\\text{label}/L_\\text{pred})\\bigr)\\prod_{n=1}^{k} p_n^{1/2^n}
+
+    with :math:`p_n` the clipped n-gram precision. Longer n-grams weigh more (:math:`1/2^n`), and
+    orders :math:`n > L_\\text{pred}` are skipped. An empty prediction scores 0.
+    """
+    positive_int("k", k)
+    pred, label = list(pred_tokens), list(label_tokens)
+    if not label:
+        raise ValueError("label_tokens must be a non-empty sequence of tokens")
+    if not pred:
+        return 0.0
+    score = math.exp(min(0.0, 1 - len(label) / len(pred)))
+    for n in range(1, min(k, len(pred)) + 1):
+        label_ngrams = collections.Counter(tuple(label[i:i + n]) for i in range(len(label) - n + 1))
+        matches = 0
+        for i in range(len(pred) - n + 1):
+            gram = tuple(pred[i:i + n])
+            if label_ngrams[gram] > 0:
+                matches += 1
+                label_ngrams[gram] -= 1
+        score *= (matches / (len(pred) - n + 1)) ** (0.5 ** n)
+    return score
+
+
+def exact_match(preds, labels) -> float:
+    """Share of predictions equal to their label (sequences compared as lists)."""
+    preds, labels = list(preds), list(labels)
+    if len(preds) != len(labels):
+        raise ValueError(f"preds and labels must have the same length, got {len(preds)} and {len(labels)}")
+    if not preds:
+        raise ValueError("preds and labels must be non-empty")
+    return sum(list(p) == list(q) for p, q in zip(preds, labels)) / len(preds)
