@@ -17,6 +17,7 @@ The folder reads like the toolbox's table of contents:
 ``svm``            kernels, hinge loss, primal and SMO-dual support vector machines
 ``text``           offline corpora, tokenizer, vocabulary, language-model and translation data
 ``autoencoders``   autoencoders, VAE and the ELBO, corruptions for denoising
+``rnn``            n-gram and RNN/GRU/LSTM language models, perplexity, generation, recall task
 ``seq2seq``        encoder-decoder interface, GRU seq2seq, masked loss, greedy and beam search, BLEU
 ``attention``      masked softmax, additive/dot-product/multi-head attention, positions, explorer
 ``transformer``    Transformer encoder and decoder blocks and stacks
@@ -42,6 +43,7 @@ from .reproducibility import set_seed
 from .results import report
 from .text import (Seq2SeqData, Vocab, date_pairs, kjv_verses, lm_loader, lm_windows, load_corpus, pad_batch,
                    shakespeare_lines, sphinx_pairs, tokenize, translation_data)
+from .rnn import NGramLM, RNNLM, SequenceClassifier, generate, perplexity, recall_task, train_lm
 from .seq2seq import (Decoder, Encoder, EncoderDecoder, GRUDecoder, GRUEncoder, beam_search, bleu, exact_match,
                       greedy_decode, sequence_loss, teacher_inputs, train_seq2seq)
 from .svm import KernelSVM, LinearSVM, hinge_loss, linear_kernel, plot_svm, polynomial_kernel, rbf_kernel

@@ -1,0 +1,269 @@
+"""Recurrent language models and their baselines: n-grams, RNN/GRU/LSTM models, training, text.
+
+>>> vocab = Vocab(tokenize(corpus, "char"))
+>>> ids = vocab[tokenize(corpus, "char")]
+>>> model = RNNLM(vocab_size=len(vocab), num_hiddens=128, cell="lstm", embed_size=32)
+>>> history = train_lm(model, lm_loader(ids, 32, 64), num_epochs=5, lr=0.01)
+>>> generate(model, vocab, "to be ", num_tokens=40)
+
+Perplexity (困惑度) is ``exp`` of the average next-token cross-entropy, the same for every model
+here, so an n-gram baseline and a neural model compare directly.
+"""
+from __future__ import annotations
+
+import collections
+import math
+import time
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from ._checks import non_negative_float, one_of, positive_int
+from .device import get_device
+
+__all__ = ["CELLS", "NGramLM", "RNNLM", "SequenceClassifier", "generate", "perplexity", "recall_task",
+           "train_lm"]
+
+CELLS = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
+
+
+def _ids(name, ids) -> torch.Tensor:
+    ids = torch.as_tensor(ids)
+    if ids.dtype not in (torch.int64, torch.int32) or ids.ndim != 1 or len(ids) < 2:
+        raise ValueError(f"{name} must be a 1-D sequence of at least two token indices, got "
+                         f"dtype {ids.dtype} shape {tuple(ids.shape)}")
+    return ids.long()
+
+
+# ----------------------------------------------------------------------------------- n-grams
+class NGramLM:
+    """An n-gram language model with add-``k`` (Laplace for ``k=1``) smoothing.
+
+    .. math:: P(x_t \\mid x_{t-n+1..t-1}) = \\frac{c(x_{t-n+1..t}) + k}{c(x_{t-n+1..t-1}) + kV}
+
+    Parameters
+    ----------
+    n : int
+        Order: 1 unigram, 2 bigram, ...
+    vocab_size : int
+        ``V``, the number of possible tokens.
+    k : float
+        Pseudo-count added to every n-gram (``k > 0`` keeps unseen n-grams possible).
+    """
+
+    def __init__(self, n: int, *, vocab_size: int, k: float = 1.0):
+        self.n, self.vocab_size = positive_int("n", n), positive_int("vocab_size", vocab_size)
+        self.k = non_negative_float("k", k)
+        if self.k == 0:
+            raise ValueError("k must be > 0, or unseen n-grams get probability 0")
+        self.counts, self.context_counts = collections.Counter(), collections.Counter()
+
+    def fit(self, ids) -> "NGramLM":
+        """Count the n-grams (and their (n-1)-gram contexts) of a token-index sequence."""
+        ids = _ids("ids", ids).tolist()
+        if max(ids) >= self.vocab_size or min(ids) < 0:
+            raise ValueError(f"token indices must be in [0, {self.vocab_size}), got {min(ids)}..{max(ids)}")
+        grams = [tuple(ids[i:i + self.n]) for i in range(len(ids) - self.n + 1)]
+        self.counts = collections.Counter(grams)
+        self.context_counts = collections.Counter(g[:-1] for g in grams)
+        return self
+
+    def prob(self, context, token: int) -> float:
+        """Smoothed ``P(token | last n-1 tokens of context)``."""
+        ctx = tuple(context)[len(context) - self.n + 1:] if self.n > 1 else ()
+        if len(ctx) != self.n - 1:
+            raise ValueError(f"context must hold at least {self.n - 1} tokens, got {len(context)}")
+        return ((self.counts[ctx + (token,)] + self.k)
+                / (self.context_counts[ctx] + self.k * self.vocab_size))
+
+    def perplexity(self, ids) -> float:
+        """``exp`` of the mean negative log-probability of ``ids[n-1:]`` given their contexts."""
+        if not self.counts:
+            raise ValueError("call fit(ids) before perplexity(ids)")
+        ids = _ids("ids", ids).tolist()
+        if len(ids) < self.n:
+            raise ValueError(f"need at least n={self.n} tokens, got {len(ids)}")
+        nll = [-math.log(self.prob(ids[t - self.n + 1:t], ids[t])) for t in range(self.n - 1, len(ids))]
+        return math.exp(sum(nll) / len(nll))
+
+
+# ------------------------------------------------------------------------------- neural models
+class RNNLM(nn.Module):
+    """A recurrent language model: tokens → (one-hot or embedding) → RNN/GRU/LSTM → logits.
+
+    Parameters
+    ----------
+    vocab_size, num_hiddens : int
+    cell : {"rnn", "gru", "lstm"}
+    num_layers : int
+        Stacked recurrent layers (a deep RNN).
+    embed_size : int, optional
+        Size of a learned embedding; ``None`` feeds one-hot vectors.
+
+    ``forward(X (B, T) long, state=None)`` returns ``(logits (B, T, vocab_size), state)``.
+    """
+
+    def __init__(self, *, vocab_size: int, num_hiddens: int, cell: str = "rnn", num_layers: int = 1,
+                 embed_size: int | None = None, dropout: float = 0.0):
+        super().__init__()
+        self.vocab_size = positive_int("vocab_size", vocab_size)
+        positive_int("num_hiddens", num_hiddens)
+        positive_int("num_layers", num_layers)
+        self.cell = one_of("cell", cell, tuple(CELLS))
+        self.embedding = None if embed_size is None else nn.Embedding(vocab_size, positive_int("embed_size", embed_size))
+        self.rnn = CELLS[cell](embed_size or vocab_size, num_hiddens, num_layers, batch_first=True,
+                               dropout=dropout if num_layers > 1 else 0.0)
+        self.output = nn.Linear(num_hiddens, vocab_size)
+
+    def forward(self, X: torch.Tensor, state=None):
+        if X.ndim != 2 or X.dtype != torch.long:
+            raise ValueError(f"X must be a (B, T) long tensor of token indices, got {X.dtype} {tuple(X.shape)}")
+        inputs = F.one_hot(X, self.vocab_size).float() if self.embedding is None else self.embedding(X)
+        outputs, state = self.rnn(inputs, state)       # (B, T, H)
+        return self.output(outputs), state
+
+
+class SequenceClassifier(nn.Module):
+    """Read a whole sequence with an RNN/GRU/LSTM and classify it from the last hidden state.
+
+    An LSTM starts with its forget-gate bias at ``forget_bias`` (sigmoid(3) = 0.95), so its cell
+    remembers by default; the other cells ignore it.
+
+    ``forward(X (B, T) long)`` → logits ``(B, num_classes)``.
+    """
+
+    def __init__(self, *, vocab_size: int, num_classes: int, num_hiddens: int, cell: str = "rnn",
+                 embed_size: int = 16, forget_bias: float = 3.0):
+        super().__init__()
+        for name, v in [("vocab_size", vocab_size), ("num_classes", num_classes),
+                        ("num_hiddens", num_hiddens), ("embed_size", embed_size)]:
+            positive_int(name, v)
+        self.cell = one_of("cell", cell, tuple(CELLS))
+        self.embedding = nn.Embedding(vocab_size, embed_size)
+        self.rnn = CELLS[cell](embed_size, num_hiddens, batch_first=True)
+        if cell == "lstm":  # a positive forget-gate bias: remember by default (gate order i, f, g, o)
+            with torch.no_grad():
+                self.rnn.bias_ih_l0[num_hiddens:2 * num_hiddens].fill_(float(forget_bias))
+        self.output = nn.Linear(num_hiddens, num_classes)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        if X.ndim != 2 or X.dtype != torch.long:
+            raise ValueError(f"X must be a (B, T) long tensor of token indices, got {X.dtype} {tuple(X.shape)}")
+        outputs, _ = self.rnn(self.embedding(X))
+        return self.output(outputs[:, -1])
+
+
+def recall_task(num_examples: int, *, seq_len: int, num_symbols: int = 4, num_noise: int = 4,
+                seed: int = 0):
+    """A long-range memory task: remember the first token of a sequence of distractors.
+
+    Token ``X[:, 0]`` is one of ``num_symbols`` symbols (indices ``0..num_symbols-1``); the other
+    ``seq_len - 1`` tokens are noise drawn from the next ``num_noise`` indices. The label is the
+    first symbol, to be given after reading the whole sequence. Returns ``X (n, seq_len), y (n,)``.
+    """
+    for name, v in [("num_examples", num_examples), ("seq_len", seq_len),
+                    ("num_symbols", num_symbols), ("num_noise", num_noise)]:
+        positive_int(name, v)
+    g = torch.Generator().manual_seed(seed)
+    y = torch.randint(0, num_symbols, (num_examples,), generator=g)
+    X = torch.randint(num_symbols, num_symbols + num_noise, (num_examples, seq_len), generator=g)
+    X[:, 0] = y
+    return X, y
+
+
+# --------------------------------------------------------------------------- training, metrics
+def _device_of(model):
+    return next(model.parameters()).device
+
+
+@torch.no_grad()
+def perplexity(model: nn.Module, loader, device=None) -> float:
+    """``exp`` of the mean next-token cross-entropy of ``model`` over a loader of ``(X, Y)``."""
+    device = _device_of(model) if device is None else torch.device(device)
+    was_training = model.training
+    model.eval()
+    total, count = 0.0, 0
+    for X, Y in loader:
+        logits, _ = model(X.to(device))
+        total += float(F.cross_entropy(logits.flatten(0, 1), Y.to(device).flatten(), reduction="sum"))
+        count += Y.numel()
+    model.train(was_training)
+    if count == 0:
+        raise ValueError("the loader yielded no batches: is the set empty?")
+    return math.exp(total / count)
+
+
+def train_lm(model: nn.Module, train_loader, *, num_epochs: int, lr: float, optimizer: str = "adam",
+             grad_clip: float | None = 1.0, device=None, val_loader=None) -> dict:
+    """Train a language model on ``(X, Y)`` windows; each window starts from a zero state.
+
+    Returns a history: ``train_perplexity`` and (with ``val_loader``) ``val_perplexity`` per epoch,
+    ``grad_norm`` per step (the global norm *before* clipping), and ``seconds``.
+    """
+    positive_int("num_epochs", num_epochs)
+    one_of("optimizer", optimizer, ("adam", "sgd"))
+    if not lr > 0:
+        raise ValueError(f"lr must be > 0, got {lr}")
+    if grad_clip is not None and not grad_clip > 0:
+        raise ValueError(f"grad_clip must be a positive number or None, got {grad_clip!r}")
+    device = device if isinstance(device, torch.device) else get_device(device)
+    model.to(device).train()
+    opt = (torch.optim.Adam if optimizer == "adam" else torch.optim.SGD)(model.parameters(), lr=lr)
+    history = collections.defaultdict(list)
+    start = time.perf_counter()
+    for _ in range(num_epochs):
+        total, count = torch.zeros((), device=device), 0
+        for X, Y in train_loader:
+            X, Y = X.to(device), Y.to(device)
+            logits, _ = model(X)
+            loss = F.cross_entropy(logits.flatten(0, 1), Y.flatten())
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            limit = grad_clip if grad_clip is not None else math.inf
+            history["grad_norm"].append(float(nn.utils.clip_grad_norm_(model.parameters(), limit)))
+            opt.step()
+            total, count = total + loss.detach() * Y.numel(), count + Y.numel()
+        if count == 0:
+            raise ValueError("train_loader yielded no batches: is the training set empty?")
+        history["train_perplexity"].append(math.exp(float(total) / count))
+        if val_loader is not None:
+            history["val_perplexity"].append(perplexity(model, val_loader, device))
+    history["seconds"] = time.perf_counter() - start
+    return dict(history)
+
+
+@torch.no_grad()
+def generate(model: RNNLM, vocab, prefix: str, num_tokens: int, *, mode: str = "char",
+             temperature: float = 0.0, seed: int = 0) -> str:
+    """Continue ``prefix`` by ``num_tokens`` tokens: warm the state up on the prefix, then feed
+    each prediction back in. ``temperature=0`` takes the arg-max; ``> 0`` samples from
+    ``softmax(logits / temperature)``.
+    """
+    from .text import tokenize
+
+    positive_int("num_tokens", num_tokens)
+    non_negative_float("temperature", temperature)
+    tokens = tokenize(prefix, mode)
+    if not tokens:
+        raise ValueError(f"prefix must contain at least one token, got {prefix!r}")
+    unknown = sorted({t for t in tokens if t not in vocab})
+    if unknown:
+        raise ValueError(f"prefix has tokens outside the vocabulary: {unknown}")
+    device = _device_of(model)
+    was_training = model.training
+    model.eval()
+    g = torch.Generator(device=device).manual_seed(seed)
+    logits, state = model(torch.tensor([vocab[tokens]], device=device))
+    out = []
+    for _ in range(num_tokens):
+        last = logits[0, -1]
+        if temperature == 0:
+            token = last.argmax()
+        else:
+            token = torch.multinomial(F.softmax(last / temperature, dim=-1), 1, generator=g)[0]
+        out.append(int(token))
+        logits, state = model(token.view(1, 1), state)
+    model.train(was_training)
+    sep = "" if mode == "char" else " "
+    return sep.join(tokens + vocab.to_tokens(out))
