@@ -17,10 +17,14 @@ The folder reads like the toolbox's table of contents:
 ``svm``            kernels, hinge loss, primal and SMO-dual support vector machines
 ``text``           offline corpora, tokenizer, vocabulary, language-model and translation data
 ``autoencoders``   autoencoders, VAE and the ELBO, corruptions for denoising
+``cnn``            LeNet, VGG/NiN/Inception blocks, batch norm from scratch, residual blocks, ResNet
+``vision``         tensor augmentation, boxes, IoU, anchors, NMS, synthetic scenes
 ``rnn``            n-gram and RNN/GRU/LSTM language models, perplexity, generation, recall task
 ``seq2seq``        encoder-decoder interface, GRU seq2seq, masked loss, greedy and beam search, BLEU
 ``attention``      masked softmax, additive/dot-product/multi-head attention, positions, explorer
 ``transformer``    Transformer encoder and decoder blocks and stacks
+``bert``           BERT encoder, MLM and NSP heads, pretraining data, classifier
+``vit``            patches, patch embedding and the Vision Transformer
 ``graphs``         adjacency checks, message passing, GCN, GraphSAGE and GAT, graph data sets
 =================  ==========================================================
 """
@@ -28,7 +32,10 @@ from .attention import (AdditiveAttention, DotProductAttention, MultiHeadAttenti
                         attention_explorer, causal_valid_lens, masked_softmax, sinusoidal_encoding)
 from .autoencoders import VAE, Autoencoder, VAEOutput, corrupt, elbo_loss, gaussian_kl, watermark_mark
 from .bayes import GaussianNaiveBayes, MultinomialNaiveBayes, bayes_update, beta_posterior, gaussian_posterior
+from .bert import (BERT_RESERVED, BERTClassifier, BERTEncoder, BERTModel, MaskLM, NextSentencePred, PretrainData,
+                   get_tokens_and_segments, mask_tokens, pretrain_data)
 from .callbacks import Callback, EarlyStopping, LivePlot, ProgressBar, Summary, default_callbacks
+from .cnn import BatchNorm, Inception, LeNet, NiNBlock, Residual, VGGBlock, batch_norm, count_parameters, small_resnet
 from .data import TensorSplit, load_images, make_loader, synthetic_regression, toy_2d
 from .device import get_device, to_device
 from .graphs import (GAT, GCN, GATLayer, GCNLayer, GraphData, GraphSAGE, SAGELayer, adjacency_from_edge_index,
@@ -50,6 +57,9 @@ from .svm import KernelSVM, LinearSVM, hinge_loss, linear_kernel, plot_svm, poly
 from .transformer import (AddNorm, PositionWiseFFN, TransformerDecoder, TransformerDecoderBlock,
                           TransformerEncoder, TransformerEncoderBlock)
 from .training import Trainer, accuracy
+from .vision import (SHAPES, Scenes, add_noise, affine_transform, anchor_boxes, assign_anchors, box_center_to_corner,
+                     box_corner_to_center, box_iou, nms, random_affine, synthetic_scenes)
+from .vit import PatchEmbedding, ViT, patchify
 from .widgets import Explorer
 
 __version__ = "0.1.0"
