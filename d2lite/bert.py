@@ -1,0 +1,287 @@
+"""BERT: a Transformer encoder pretrained by masked language modelling and next-sentence prediction.
+
+Input ids are ``<cls> A <sep> B <sep>`` padded with ``<pad>``; ``segments`` mark A with 0 and B
+with 1. :class:`BERTEncoder` adds learned token, segment and position embeddings and runs
+:class:`d2lite.transformer.TransformerEncoderBlock` s; :class:`BERTModel` adds the two
+pretraining heads. :func:`pretrain_data` turns lists of sentences (consecutive sentences
+grouped in "documents") into the tensors both tasks need, masking 15% of tokens with the
+80/10/10 rule (:func:`mask_tokens`).
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from ._checks import fraction, positive_int
+from .attention import _dropout, _tensor
+from .transformer import TransformerEncoderBlock
+
+__all__ = ["BERT_RESERVED", "BERTClassifier", "BERTEncoder", "BERTModel", "MaskLM", "NextSentencePred",
+           "PretrainData", "get_tokens_and_segments", "mask_tokens", "pretrain_data"]
+
+BERT_RESERVED = ("<pad>", "<unk>", "<cls>", "<sep>", "<mask>")
+
+
+def get_tokens_and_segments(tokens_a, tokens_b=None):
+    """``<cls> A <sep> [B <sep>]`` and its segment ids (0 for ``<cls>``, A and the first ``<sep>``; 1 for B).
+
+    Raises ValueError if ``tokens_a`` is empty.
+    """
+    tokens_a = list(tokens_a)
+    if not tokens_a:
+        raise ValueError("tokens_a must hold at least one token, got an empty sequence")
+    tokens = ["<cls>"] + tokens_a + ["<sep>"]
+    segments = [0] * len(tokens)
+    if tokens_b is not None:
+        tokens_b = list(tokens_b)
+        tokens += tokens_b + ["<sep>"]
+        segments += [1] * (len(tokens_b) + 1)
+    return tokens, segments
+
+
+def _check_ids(tokens, segments, valid_lens, max_len):
+    _tensor("tokens", tokens, 2)
+    _tensor("segments", segments, 2)
+    if tokens.dtype != torch.long or segments.dtype != torch.long:
+        raise TypeError(f"tokens and segments must be torch.long ids, got {tokens.dtype} and {segments.dtype}")
+    if tokens.shape != segments.shape:
+        raise ValueError(f"tokens and segments must have the same shape, got {tuple(tokens.shape)} "
+                         f"and {tuple(segments.shape)}")
+    if tokens.shape[1] > max_len:
+        raise ValueError(f"sequences of length {tokens.shape[1]} exceed max_len={max_len}")
+    if segments.numel() and (segments.min() < 0 or segments.max() > 1):
+        raise ValueError("segments must hold 0 (first sentence) or 1 (second sentence)")
+    if valid_lens is not None:
+        _tensor("valid_lens", valid_lens)
+        if valid_lens.shape not in ((tokens.shape[0],), tuple(tokens.shape)):
+            raise ValueError(f"valid_lens must have shape ({tokens.shape[0]},) or {tuple(tokens.shape)}, "
+                             f"got {tuple(valid_lens.shape)}")
+
+
+class BERTEncoder(nn.Module):
+    """Token + segment + learned position embeddings, then ``num_layers`` Transformer encoder blocks.
+
+    Parameters
+    ----------
+    vocab_size, num_hiddens, num_heads, ffn_num_hiddens, num_layers : int
+    dropout : float
+    max_len : int
+        Longest input; one learned position vector per position.
+
+    ``forward(tokens, segments, valid_lens=None)``: ``tokens`` and ``segments`` long (batch, T),
+    ``valid_lens`` (batch,) masks padding, or (batch, T) gives each query its own length (a causal
+    mask, for comparison with left-to-right models); returns (batch, T, num_hiddens). ``attention_weights``
+    then lists each layer's (batch, heads, T, T).
+    """
+
+    def __init__(self, *, vocab_size: int, num_hiddens: int, num_heads: int, ffn_num_hiddens: int,
+                 num_layers: int, dropout: float = 0.0, max_len: int = 64):
+        super().__init__()
+        self.max_len = positive_int("max_len", max_len)
+        self.token_embedding = nn.Embedding(positive_int("vocab_size", vocab_size),
+                                            positive_int("num_hiddens", num_hiddens))
+        self.segment_embedding = nn.Embedding(2, num_hiddens)
+        self.pos_embedding = nn.Parameter(0.02 * torch.randn(1, max_len, num_hiddens))  # learned, not sinusoidal
+        self.dropout = nn.Dropout(_dropout(dropout))
+        self.blocks = nn.ModuleList(
+            TransformerEncoderBlock(num_hiddens=num_hiddens, num_heads=num_heads, ffn_num_hiddens=ffn_num_hiddens,
+                                    dropout=dropout, bias=True) for _ in range(positive_int("num_layers", num_layers)))
+
+    @property
+    def attention_weights(self) -> list:
+        return [blk.attention_weights for blk in self.blocks]
+
+    def embed(self, tokens, segments):
+        """The input representation (batch, T, num_hiddens): the sum of the three embeddings."""
+        _check_ids(tokens, segments, None, self.max_len)
+        X = self.token_embedding(tokens) + self.segment_embedding(segments)
+        return X + self.pos_embedding[:, :tokens.shape[1]]
+
+    def forward(self, tokens, segments, valid_lens=None):
+        _check_ids(tokens, segments, valid_lens, self.max_len)
+        X = self.dropout(self.embed(tokens, segments))
+        for blk in self.blocks:
+            X = blk(X, valid_lens)
+        return X
+
+
+class MaskLM(nn.Module):
+    """Masked-language-model head: an MLP from the encoding at each predicted position to vocabulary logits.
+
+    ``forward(X, pred_positions)``: ``X`` (batch, T, num_hiddens), ``pred_positions`` long
+    (batch, num_preds); returns (batch, num_preds, vocab_size).
+    """
+
+    def __init__(self, *, vocab_size: int, num_hiddens: int):
+        super().__init__()
+        self.mlp = nn.Sequential(nn.Linear(positive_int("num_hiddens", num_hiddens), num_hiddens), nn.ReLU(),
+                                 nn.LayerNorm(num_hiddens), nn.Linear(num_hiddens, positive_int("vocab_size", vocab_size)))
+
+    def forward(self, X, pred_positions):
+        _tensor("X", X, 3)
+        _tensor("pred_positions", pred_positions, 2)
+        if pred_positions.shape[0] != X.shape[0]:
+            raise ValueError(f"pred_positions must have batch {X.shape[0]}, got {pred_positions.shape[0]}")
+        if pred_positions.numel() and (pred_positions.min() < 0 or pred_positions.max() >= X.shape[1]):
+            raise ValueError(f"pred_positions must lie in [0, {X.shape[1]})")
+        index = pred_positions.unsqueeze(-1).expand(-1, -1, X.shape[-1])   # (b, p, d)
+        return self.mlp(torch.gather(X, 1, index))
+
+
+class NextSentencePred(nn.Module):
+    """Next-sentence head: two logits (0 = B is random, 1 = B follows A) from the pooled ``<cls>`` vector."""
+
+    def __init__(self, *, num_hiddens: int):
+        super().__init__()
+        self.output = nn.Linear(positive_int("num_hiddens", num_hiddens), 2)
+
+    def forward(self, X):
+        _tensor("X", X, 2)
+        return self.output(X)
+
+
+class BERTModel(nn.Module):
+    """:class:`BERTEncoder` with a pooler (``tanh`` layer on ``<cls>``), :class:`MaskLM` and :class:`NextSentencePred`.
+
+    ``forward(tokens, segments, valid_lens=None, pred_positions=None)`` returns ``(encoded (batch,
+    T, d), mlm_logits (batch, num_preds, vocab) or None, nsp_logits (batch, 2))``.
+    """
+
+    def __init__(self, *, vocab_size: int, num_hiddens: int, num_heads: int, ffn_num_hiddens: int,
+                 num_layers: int, dropout: float = 0.0, max_len: int = 64):
+        super().__init__()
+        self.encoder = BERTEncoder(vocab_size=vocab_size, num_hiddens=num_hiddens, num_heads=num_heads,
+                                   ffn_num_hiddens=ffn_num_hiddens, num_layers=num_layers, dropout=dropout,
+                                   max_len=max_len)
+        self.pooler = nn.Sequential(nn.Linear(num_hiddens, num_hiddens), nn.Tanh())
+        self.mlm = MaskLM(vocab_size=vocab_size, num_hiddens=num_hiddens)
+        self.nsp = NextSentencePred(num_hiddens=num_hiddens)
+
+    def forward(self, tokens, segments, valid_lens=None, pred_positions=None):
+        encoded = self.encoder(tokens, segments, valid_lens)
+        mlm_logits = None if pred_positions is None else self.mlm(encoded, pred_positions)
+        return encoded, mlm_logits, self.nsp(self.pooler(encoded[:, 0]))
+
+
+class BERTClassifier(nn.Module):
+    """A pretrained (or fresh) :class:`BERTModel`'s encoder and pooler with a new linear output layer on ``<cls>``.
+
+    ``forward(tokens, segments, valid_lens=None)`` returns logits (batch, num_classes).
+    """
+
+    def __init__(self, bert: BERTModel, *, num_classes: int = 2):
+        super().__init__()
+        if not isinstance(bert, BERTModel):
+            raise TypeError(f"bert must be a BERTModel, got {type(bert).__name__}")
+        self.encoder, self.pooler = bert.encoder, bert.pooler
+        self.output = nn.Linear(bert.pooler[0].out_features, positive_int("num_classes", num_classes))
+
+    def forward(self, tokens, segments, valid_lens=None):
+        return self.output(self.pooler(self.encoder(tokens, segments, valid_lens)[:, 0]))
+
+
+def mask_tokens(tokens, vocab, *, mask_prob: float = 0.15, rng: random.Random | None = None):
+    """Choose ~``mask_prob`` of the non-special tokens to predict and corrupt them by the 80/10/10 rule.
+
+    Of the chosen positions, 80% become ``<mask>``, 10% a random vocabulary token, 10% stay as
+    they are (so the model cannot trust that an unmasked token is always right).
+
+    Returns ``(corrupted tokens, positions, original tokens at those positions)``; at least one
+    position is chosen when the sentence has a non-special token.
+    """
+    fraction("mask_prob", mask_prob)
+    rng = rng or random.Random(0)
+    candidates = [i for i, tok in enumerate(tokens) if tok not in ("<cls>", "<sep>", "<pad>")]
+    if not candidates:
+        raise ValueError("tokens hold no ordinary token to mask")
+    rng.shuffle(candidates)
+    chosen = sorted(candidates[:max(1, round(len(candidates) * mask_prob))])
+    corrupted = list(tokens)
+    for i in chosen:
+        u = rng.random()
+        if u < 0.8:
+            corrupted[i] = "<mask>"
+        elif u < 0.9:
+            corrupted[i] = vocab.idx_to_token[rng.randrange(len(BERT_RESERVED), len(vocab))]
+    return corrupted, chosen, [tokens[i] for i in chosen]
+
+
+@dataclass
+class PretrainData:
+    """Padded tensors for pretraining: ids, segments, valid lengths, MLM targets and NSP labels.
+
+    ``mlm_weights`` is 1 at real predictions and 0 at padded ones; ``nsp_labels`` is 1 when
+    sentence B really follows A. ``tensors()`` lists them in the order of the fields.
+    """
+
+    tokens: torch.Tensor
+    segments: torch.Tensor
+    valid_lens: torch.Tensor
+    pred_positions: torch.Tensor
+    mlm_weights: torch.Tensor
+    mlm_labels: torch.Tensor
+    nsp_labels: torch.Tensor
+
+    def tensors(self) -> tuple:
+        """The seven tensors, e.g. for ``TensorDataset(*data.tensors())``."""
+        return (self.tokens, self.segments, self.valid_lens, self.pred_positions, self.mlm_weights,
+                self.mlm_labels, self.nsp_labels)
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+
+def pretrain_data(documents, vocab, *, max_len: int = 32, mask_prob: float = 0.15, seed: int = 0) -> PretrainData:
+    """Make MLM + NSP examples from documents of consecutive sentences.
+
+    Parameters
+    ----------
+    documents : list of lists of token lists
+        Each document is a list of sentences in order (e.g. the verses of one book).
+    vocab : d2lite.text.Vocab
+        Must reserve ``<pad> <unk> <cls> <sep> <mask>`` (see ``BERT_RESERVED``).
+    max_len : int
+        Length after padding; pairs longer than that are skipped.
+    mask_prob : float
+        Share of tokens to predict.
+    seed : int
+        Seeds the random next sentences and the masking.
+
+    Every pair of neighbouring sentences ``(A, B)`` gives one example; half the time ``B`` is
+    swapped for a random sentence of the whole corpus (label 0 instead of 1).
+    """
+    positive_int("max_len", max_len)
+    missing = [t for t in BERT_RESERVED if t not in vocab]
+    if missing:
+        raise ValueError(f"vocab must reserve {list(BERT_RESERVED)}; missing {missing}")
+    documents = [[list(s) for s in doc if len(s)] for doc in documents]
+    sentences = [s for doc in documents for s in doc]
+    if not any(len(doc) >= 2 for doc in documents):
+        raise ValueError("documents must hold at least one document with two non-empty sentences")
+    rng = random.Random(seed)
+    max_preds = max(1, round(max_len * mask_prob))
+    rows = []
+    for doc in documents:
+        for a, b in zip(doc[:-1], doc[1:]):
+            is_next = rng.random() < 0.5
+            if not is_next:
+                b = rng.choice(sentences)
+            if len(a) + len(b) + 3 > max_len:
+                continue
+            tokens, segments = get_tokens_and_segments(a, b)
+            corrupted, positions, labels = mask_tokens(tokens, vocab, mask_prob=mask_prob, rng=rng)
+            rows.append((vocab[corrupted], segments, positions[:max_preds], vocab[labels[:max_preds]], int(is_next)))
+    if not rows:
+        raise ValueError(f"no sentence pair fits in max_len={max_len}; use a larger max_len or shorter sentences")
+    pad = vocab["<pad>"]
+
+    def padded(seqs, length, value=0):  # one tensor call for all rows is much faster than one per row
+        return torch.tensor([list(q) + [value] * (length - len(q)) for q in seqs])
+
+    return PretrainData(padded([r[0] for r in rows], max_len, pad), padded([r[1] for r in rows], max_len),
+                        torch.tensor([len(r[0]) for r in rows]), padded([r[2] for r in rows], max_preds),
+                        padded([[1.0] * len(r[2]) for r in rows], max_preds, 0.0),
+                        padded([r[3] for r in rows], max_preds), torch.tensor([r[4] for r in rows]))
