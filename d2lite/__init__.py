@@ -25,6 +25,7 @@ The folder reads like the toolbox's table of contents:
 ``transformer``    Transformer encoder and decoder blocks and stacks
 ``bert``           BERT encoder, MLM and NSP heads, pretraining data, classifier
 ``vit``            patches, patch embedding and the Vision Transformer
+``gan``            GAN losses and training loop, MLP builders, ring of Gaussians, mode coverage
 ``graphs``         adjacency checks, message passing, GCN, GraphSAGE and GAT, graph data sets
 =================  ==========================================================
 """
@@ -38,6 +39,8 @@ from .callbacks import Callback, EarlyStopping, LivePlot, ProgressBar, Summary, 
 from .cnn import BatchNorm, Inception, LeNet, NiNBlock, Residual, VGGBlock, batch_norm, count_parameters, small_resnet
 from .data import TensorSplit, load_images, make_loader, synthetic_regression, toy_2d
 from .device import get_device, to_device
+from .gan import (Coverage, GANHistory, discriminator_loss, generator_loss, mlp_discriminator, mlp_generator,
+                  mode_coverage, ring_centers, ring_of_gaussians, train_gan)
 from .graphs import (GAT, GCN, GATLayer, GCNLayer, GraphData, GraphSAGE, SAGELayer, adjacency_from_edge_index,
                      adjacency_from_networkx, aggregate, check_adjacency, check_edge_index,
                      edge_index_from_adjacency, fit_nodes, laplacian, node_accuracy, normalized_adjacency,

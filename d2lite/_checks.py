@@ -32,7 +32,7 @@ def fraction(name: str, value) -> float:
 
 def one_of(name: str, value, choices) -> str:
     if value not in choices:
-        raise ValueError(f"{name} must be one of {sorted(choices)}, got {value!r}")
+        raise ValueError(f"{name} must be one of {sorted(choices, key=repr)}, got {value!r}")
     return value
 
 
