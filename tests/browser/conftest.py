@@ -112,16 +112,19 @@ def site():
 
 
 @pytest.fixture(scope="session")
-def lab():
-    """JupyterLab on the repository, on loopback, with its app object exposed to the page."""
+def lab(tmp_path_factory):
+    """JupyterLab on a copy of notebooks/ (it autosaves what it runs), on loopback, with its app
+    object exposed to the page."""
+    root = tmp_path_factory.mktemp("lab")
+    shutil.copytree(ROOT / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     port, token = _free_port(), secrets.token_hex(16)
     cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={ROOT}", "--expose-app-in-browser",
+           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}", "--expose-app-in-browser",
            "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
            "--LabApp.extension_manager=readonly", "--allow-root"]
     (ROOT / "_build").mkdir(exist_ok=True)
     log = open(ROOT / "_build" / "jupyterlab-test.log", "w")
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(cmd, cwd=root, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     for _ in range(120):
         try:

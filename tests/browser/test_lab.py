@@ -1,11 +1,16 @@
-"""JupyterLab as a reader uses it: open a section, run every cell, move a slider, see it redraw."""
+"""JupyterLab as a reader uses it: open a section, run every cell, move a slider, see it redraw.
+
+Done for the gradient-descent section's learning rate and for the attention explorer."""
 from __future__ import annotations
 
 import pytest
 
-from conftest import PageLog
+from conftest import ROOT, PageLog
 
-NOTEBOOK = "notebooks/ch01_gradient_descent/02_learning_rate.ipynb"
+# (section, slider to move, value typed into its readout): the gradient-descent section's
+# learning rate, and the attention explorer's query position.
+SLIDERS = [("notebooks/ch01_gradient_descent/02_learning_rate.ipynb", "lr", "1.2"),
+           ("notebooks/ch08_attention/04_multihead_self_attention.ipynb", "query", "5")]
 
 KERNEL_IDLE = """() => {
     const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
@@ -31,33 +36,40 @@ def lab_page(browser):
     log.close()
 
 
-def test_learning_rate_slider_redraws_in_jupyterlab(lab, lab_page):
+@pytest.mark.parametrize("notebook, name, value", SLIDERS, ids=[s[1] for s in SLIDERS])
+def test_slider_redraws_in_jupyterlab(lab, lab_page, notebook, name, value):
     base, token = lab
     page = lab_page.page
-    page.goto(f"{base}/lab/tree/{NOTEBOOK}?token={token}")
+    page.goto(f"{base}/lab/tree/{notebook}?token={token}")
     page.wait_for_function(KERNEL_IDLE, timeout=90_000)
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
     page.wait_for_timeout(1000)
-    page.wait_for_function(ALL_RUN, timeout=240_000, polling=500)
-    assert page.evaluate(ERRORS) == [], "a cell failed in JupyterLab"
+    try:
+        page.wait_for_function(ALL_RUN, timeout=240_000, polling=500)
+    finally:
+        page.screenshot(path=str(ROOT / "_build" / f"lab-{name}-run.png"))
+        assert page.evaluate(ERRORS) == [], "a cell failed in JupyterLab"
 
-    slider = page.locator(".jp-OutputArea .widget-slider").first
+    label = page.locator("label.widget-label", has_text=name)
+    slider = page.locator(".jp-OutputArea .widget-slider").filter(has=label).first
     slider.scroll_into_view_if_needed()
     box = slider.locator("xpath=ancestor::div[contains(@class,'widget-vbox')][1]")
     figure = box.locator("img").first
     figure.wait_for(timeout=30_000)
     before_src, before_png = figure.get_attribute("src"), figure.screenshot()
 
-    readout = box.locator(".widget-readout").first
+    readout = slider.locator(".widget-readout").first
     readout.click()
     page.keyboard.press("Control+A")
-    page.keyboard.type("1.2")
+    page.keyboard.type(value)
     page.keyboard.press("Enter")
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(ROOT / "_build" / f"lab-{name}.png"))
     page.wait_for_function("([el, src]) => !el.isConnected || el.src !== src",
                            arg=[figure.element_handle(), before_src], timeout=30_000)
     after = box.locator("img").first
     after.wait_for(timeout=30_000)
-    assert "1.2" in readout.inner_text()
+    assert float(readout.inner_text().strip()) == float(value)
     assert after.get_attribute("src") != before_src, "moving the slider left the figure as it was"
     assert after.screenshot() != before_png
     assert not lab_page.blocked, f"JupyterLab asked for other hosts: {lab_page.blocked}"
