@@ -12,10 +12,10 @@ from conftest import ROOT, PageLog
 SLIDERS = [("notebooks/ch01_gradient_descent/02_learning_rate.ipynb", "lr", "1.2"),
            ("notebooks/ch08_attention/04_multihead_self_attention.ipynb", "query", "5")]
 
-KERNEL_IDLE = """() => {
+KERNEL_IDLE = """(path) => {
     const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
     const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
-    return !!k && k.status === 'idle';
+    return !!k && k.status === 'idle' && w.context.path === path;
 }"""
 
 ALL_RUN = """() => {
@@ -40,8 +40,9 @@ def lab_page(browser):
 def test_slider_redraws_in_jupyterlab(lab, lab_page, notebook, name, value):
     base, token = lab
     page = lab_page.page
-    page.goto(f"{base}/lab/tree/{notebook}?token={token}")
-    page.wait_for_function(KERNEL_IDLE, timeout=90_000)
+    # A workspace of its own, reset: no tab restored from another test can be the current one.
+    page.goto(f"{base}/lab/workspaces/{name}/tree/{notebook}?token={token}&reset")
+    page.wait_for_function(KERNEL_IDLE, arg=notebook, timeout=90_000)
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
     page.wait_for_timeout(1000)
     try:
