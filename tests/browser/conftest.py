@@ -26,7 +26,9 @@ ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "_build" / "html"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1, EXCLUDE localhost"]
+                 "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1, EXCLUDE localhost",
+                # everything but loopback (bypassed implicitly) goes to a proxy that is not there
+                "--proxy-server=http://127.0.0.1:9"]
 
 
 def chromium_path() -> str | None:
@@ -58,14 +60,31 @@ def browser():
         b.close()
 
 
-class PageLog:
-    """A page whose outside requests are aborted; failures and console errors are collected."""
+LOOPBACK = ("http://127.0.0.1", "http://localhost", "data:", "blob:", "about:")
 
-    def __init__(self, browser, viewport=(1280, 900)):
+
+class PageLog:
+    """A browser page whose requests to other hosts are reported; failed requests and console
+    errors are collected, and requests in flight are tracked (``settle``).
+
+    With ``intercept`` every request passes through Playwright, which aborts outside ones; that
+    also turns off the HTTP cache, so the book's pages (which share one log per worker, and
+    whose assets are then cached) only record outside requests: the ``--host-resolver-rules``
+    and the dead proxy in ``CHROMIUM_ARGS`` make them fail anyway.
+    """
+
+    def __init__(self, browser, viewport=(1280, 900), intercept=True):
         self.context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
         self.page = self.context.new_page()
         self.blocked, self.failed, self.errors = [], [], []
-        self.context.route("**/*", self._route)
+        self.in_flight = set()
+        if intercept:
+            self.context.route("**/*", self._route)
+        else:
+            self.page.on("request", lambda r: r.url.startswith(LOOPBACK) or self.blocked.append(r.url))
+        self.page.on("request", lambda r: self.in_flight.add(r))
+        self.page.on("requestfinished", lambda r: self.in_flight.discard(r))
+        self.page.on("requestfailed", lambda r: self.in_flight.discard(r))
         self.page.on("requestfailed", lambda r: self.failed.append(f"{r.url} ({r.failure})"))
         self.page.on("response", lambda r: r.status >= 400 and self.failed.append(f"{r.url} (HTTP {r.status})"))
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
@@ -73,21 +92,43 @@ class PageLog:
 
     def _route(self, route):
         url = route.request.url
-        if url.startswith(("http://127.0.0.1", "http://localhost", "data:", "blob:", "about:")):
+        if url.startswith(LOOPBACK):
             route.continue_()
         else:
             self.blocked.append(url)
             route.abort()
 
+    def settle(self, timeout_s: float = 20.0) -> None:
+        """Wait until no request of this page is in flight (what ``networkidle`` waits for,
+        without its fixed half-second of quiet)."""
+        deadline = time.monotonic() + timeout_s
+        while self.in_flight:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"requests still in flight after {timeout_s:.0f} s: "
+                                     f"{[r.url for r in self.in_flight][:5]}")
+            self.page.wait_for_timeout(25)  # lets Playwright deliver the pending events
+
+    def reset(self) -> None:
+        self.blocked.clear(), self.failed.clear(), self.errors.clear()
+
     def close(self):
         self.context.close()
 
 
-@pytest.fixture
-def page_log(browser):
-    log = PageLog(browser)
+@pytest.fixture(scope="session")
+def _book_log(browser):
+    log = PageLog(browser, intercept=False)
     yield log
     log.close()
+
+
+@pytest.fixture
+def page_log(_book_log):
+    """The book's pages share one browser tab per worker, so its cache serves the theme's
+    assets after the first page; what each test sees is reset before it runs."""
+    _book_log.page.goto("about:blank")
+    _book_log.reset()
+    yield _book_log
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -95,15 +136,32 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+def _build_book_once() -> None:
+    """Build the book, once per test run even with several xdist workers: the first worker to
+    take the lock builds, the others wait for it and reuse its build."""
+    from filelock import FileLock
+
+    (ROOT / "_build").mkdir(exist_ok=True)
+    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID")  # shared by the workers of one run
+    stamp = ROOT / "_build" / ".site-built"
+    with FileLock(str(ROOT / "_build" / ".site.lock")):
+        if run_id and stamp.is_file() and stamp.read_text(encoding="utf-8").startswith(run_id + " ok"):
+            return
+        stamp.unlink(missing_ok=True)
+        t = time.perf_counter()
+        proc = subprocess.run([sys.executable, str(ROOT / "tools" / "build_book.py")], cwd=ROOT,
+                              capture_output=True, text=True)
+        if proc.returncode:
+            pytest.fail(f"the book build failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+        print(f"\nbook built in {time.perf_counter() - t:.0f} s; {proc.stdout.splitlines()[0]}")
+        if run_id:
+            stamp.write_text(f"{run_id} ok\n", encoding="utf-8")
+
+
 @pytest.fixture(scope="session")
 def site():
     """Build the book (reusing executed notebooks), serve it on loopback, yield its base URL."""
-    t = time.perf_counter()
-    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "build_book.py")], cwd=ROOT,
-                          capture_output=True, text=True)
-    if proc.returncode:
-        pytest.fail(f"the book build failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
-    print(f"\nbook built in {time.perf_counter() - t:.0f} s; {proc.stdout.splitlines()[0]}")
+    _build_book_once()
     handler = functools.partial(_QuietHandler, directory=str(SITE))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -141,3 +199,9 @@ def lab(tmp_path_factory):
     proc.terminate()
     proc.wait(timeout=30)
     log.close()
+
+
+def pytest_collection_modifyitems(items):
+    """Run the JupyterLab tests first: under ``-n 2 --dist loadgroup`` one worker runs them (they
+    share the ``lab`` group) while the other builds the book for the page tests."""
+    items.sort(key=lambda item: 0 if item.get_closest_marker("xdist_group") else 1)

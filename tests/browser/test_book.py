@@ -64,8 +64,9 @@ def toc_pages() -> list[str]:
 
 @pytest.mark.parametrize("page", toc_pages())
 def test_page_renders_offline(site, page_log, page):
-    page_log.page.goto(f"{site}/{page}.html", wait_until="networkidle")
+    page_log.page.goto(f"{site}/{page}.html", wait_until="load")
     page_log.page.evaluate(MATHJAX_DONE)
+    page_log.settle()
     facts = page_log.page.evaluate(PAGE_FACTS)
     assert not page_log.blocked, f"requests to other hosts: {page_log.blocked}"
     assert not page_log.failed, f"failed requests: {page_log.failed}"

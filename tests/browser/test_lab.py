@@ -36,6 +36,7 @@ def lab_page(browser):
     log.close()
 
 
+@pytest.mark.xdist_group("lab")  # one worker, one JupyterLab
 @pytest.mark.parametrize("notebook, name, value", SLIDERS, ids=[s[1] for s in SLIDERS])
 def test_slider_redraws_in_jupyterlab(lab, lab_page, notebook, name, value):
     base, token = lab
