@@ -34,7 +34,7 @@ from .attention import (AdditiveAttention, DotProductAttention, MultiHeadAttenti
 from .autoencoders import VAE, Autoencoder, VAEOutput, corrupt, elbo_loss, gaussian_kl, watermark_mark
 from .bayes import GaussianNaiveBayes, MultinomialNaiveBayes, bayes_update, beta_posterior, gaussian_posterior
 from .bert import (BERT_RESERVED, BERTClassifier, BERTEncoder, BERTModel, MaskLM, NextSentencePred, PretrainData,
-                   get_tokens_and_segments, mask_tokens, pretrain_data)
+                   get_tokens_and_segments, mask_tokens, pretrain_data, pretrain_loss)
 from .callbacks import Callback, EarlyStopping, LivePlot, ProgressBar, Summary, default_callbacks
 from .cnn import BatchNorm, Inception, LeNet, NiNBlock, Residual, VGGBlock, batch_norm, count_parameters, small_resnet
 from .data import TensorSplit, load_images, make_loader, synthetic_regression, toy_2d

@@ -20,7 +20,7 @@ from .attention import _dropout, _tensor
 from .transformer import TransformerEncoderBlock
 
 __all__ = ["BERT_RESERVED", "BERTClassifier", "BERTEncoder", "BERTModel", "MaskLM", "NextSentencePred",
-           "PretrainData", "get_tokens_and_segments", "mask_tokens", "pretrain_data"]
+           "PretrainData", "get_tokens_and_segments", "mask_tokens", "pretrain_data", "pretrain_loss"]
 
 BERT_RESERVED = ("<pad>", "<unk>", "<cls>", "<sep>", "<mask>")
 
@@ -285,3 +285,20 @@ def pretrain_data(documents, vocab, *, max_len: int = 32, mask_prob: float = 0.1
                         torch.tensor([len(r[0]) for r in rows]), padded([r[2] for r in rows], max_preds),
                         padded([[1.0] * len(r[2]) for r in rows], max_preds, 0.0),
                         padded([r[3] for r in rows], max_preds), torch.tensor([r[4] for r in rows]))
+
+
+def pretrain_loss(model: BERTModel, tokens, segments, valid_lens, pred_positions, mlm_weights, mlm_labels,
+                  nsp_labels):
+    """The pretraining loss: masked-word cross-entropy averaged over real predictions, plus the
+    next-sentence cross-entropy. The arguments after ``model`` are the fields of
+    :class:`PretrainData` (one batch of them), in order.
+
+    Returns ``(loss, mlm_logits, nsp_logits)``. Raises ValueError if the batch holds no masked
+    word (all ``mlm_weights`` zero), where the average would be 0/0.
+    """
+    if float(mlm_weights.sum()) <= 0:
+        raise ValueError("mlm_weights are all zero: the batch holds no masked word to predict")
+    _, mlm_logits, nsp_logits = model(tokens, segments, valid_lens, pred_positions)
+    mlm = nn.functional.cross_entropy(mlm_logits.flatten(0, 1), mlm_labels.flatten(), reduction="none")
+    mlm = (mlm * mlm_weights.flatten()).sum() / mlm_weights.sum()
+    return mlm + nn.functional.cross_entropy(nsp_logits, nsp_labels), mlm_logits, nsp_logits

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from d2lite.bert import (BERT_RESERVED, BERTClassifier, BERTEncoder, BERTModel, MaskLM, get_tokens_and_segments,
-                         mask_tokens, pretrain_data)
+                         mask_tokens, pretrain_data, pretrain_loss)
 from d2lite.text import Vocab
 
 DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA"))]
@@ -103,6 +103,23 @@ def test_pretrain_data():
         assert (data.tokens[i, n:] == v["<pad>"]).all() and data.tokens[i, n - 1] == v["<sep>"]
     out = small_model(len(v))(data.tokens, data.segments, data.valid_lens, data.pred_positions)
     assert out[1].shape == (2, 2, len(v))
+
+
+def test_pretrain_loss_averages_real_predictions_only():
+    v = vocab()
+    data = pretrain_data([SENTS[:2], SENTS[2:]], v, max_len=16, seed=0)
+    model = small_model(len(v))
+    batch = list(data.tensors())
+    loss, mlm_logits, nsp_logits = pretrain_loss(model, *batch)
+    w = data.mlm_weights > 0
+    mlm = torch.nn.functional.cross_entropy(mlm_logits[w], data.mlm_labels[w])
+    nsp = torch.nn.functional.cross_entropy(nsp_logits, data.nsp_labels)
+    assert torch.allclose(loss, mlm + nsp)
+    batch[5] = torch.where(w, data.mlm_labels, 0)   # labels at padded predictions must not matter
+    assert torch.allclose(pretrain_loss(model, *batch)[0], loss)
+    batch[4] = torch.zeros_like(data.mlm_weights)
+    with pytest.raises(ValueError, match="no masked word"):
+        pretrain_loss(model, *batch)
 
 
 def test_pretrain_data_errors():
