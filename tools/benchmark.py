@@ -2,7 +2,7 @@
 trainer's overhead against a bare PyTorch loop; optionally the whole test suite's time.
 
     .venv/bin/python tools/benchmark.py              # all notebooks → benchmarks/<device>.md
-    .venv/bin/python tools/benchmark.py --suite      # also time `pytest -n 2 --dist loadfile`
+    .venv/bin/python tools/benchmark.py --suite      # also time the two test phases of `make test`
     .venv/bin/python tools/benchmark.py notebooks/ch01_gradient_descent/04_optimizers.ipynb
 
 Each notebook runs in a fresh kernel with the network blocked, exactly as in the tests. This
@@ -50,6 +50,7 @@ def run_notebook(path: Path) -> dict:
     import nbformat
     from nbclient import NotebookClient
 
+    saved_env = dict(os.environ)
     with tempfile.TemporaryDirectory() as tmp:
         results = Path(tmp) / "results.jsonl"
         os.environ.update(D2LITE_HEADLESS="1", D2LITE_BLOCK_NETWORK="1", D2LITE_RESULTS_FILE=str(results),
@@ -71,6 +72,8 @@ def run_notebook(path: Path) -> dict:
         if results.exists():
             for line in results.read_text().splitlines():
                 reported.update(json.loads(line))
+    os.environ.clear()  # the kernel's settings must not leak into the next notebook or the suite run
+    os.environ.update(saved_env)
     return {"notebook": str(path.relative_to(ROOT)), "seconds": seconds, "peak_mib": peak_mib,
             "results": reported, "error": error}
 
@@ -156,10 +159,19 @@ def trainer_overhead(repeats: int = 7, epochs: int = 10) -> dict:
             "steps": epochs * len(range(0, len(data.X_train), 64))}
 
 
-def suite_seconds() -> tuple[float, int]:
-    t = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadfile", "-q"], cwd=ROOT)
-    return time.perf_counter() - t, proc.returncode
+# The two test phases of `make test` (see the Makefile), timed one after the other.
+SUITE_PHASES = (("unit tests and notebooks", ["-n", "2", "--dist", "loadfile", "--ignore=tests/browser"]),
+                ("browser tests", ["-n", "2", "--dist", "loadgroup", "tests/browser"]))
+
+
+def suite_seconds() -> list[tuple[str, float, int]]:
+    """Run each phase of the test suite; return ``(phase, seconds, exit code)`` for each."""
+    out = []
+    for name, args in SUITE_PHASES:
+        t = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "pytest", "-q", *args], cwd=ROOT)
+        out.append((name, time.perf_counter() - t, proc.returncode))
+    return out
 
 
 def table(rows, overhead, suite, desc) -> str:
@@ -183,7 +195,9 @@ def table(rows, overhead, suite, desc) -> str:
                   f"{overhead['ratio_min']:.3f}–{overhead['ratio_max']:.3f}); budget 1.05; "
                   f"same final weights: {overhead['same_weights']}."]
     if suite:
-        lines += ["", f"Whole test suite (`pytest -n 2 --dist loadfile`): {suite[0]:.0f} s, exit code {suite[1]}."]
+        parts = "; ".join(f"{name} {sec:.0f} s (exit code {rc})" for name, sec, rc in suite)
+        lines += ["", f"Whole test suite, the two phases of `make test`: {sum(s for _, s, _ in suite):.0f} s "
+                      f"({parts})."]
     return "\n".join(lines) + "\n"
 
 
