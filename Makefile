@@ -18,7 +18,7 @@ $(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
 test: $(STAMP)
 	tools/install_browser.sh
 	$(BIN)/python -m pytest -n 2 --dist loadfile --ignore=tests/browser
-	$(BIN)/python -m pytest -n 2 --dist loadgroup tests/browser
+	$(BIN)/python -m pytest -n 2 --dist worksteal tests/browser
 
 ## Build the rendered book, executing the notebooks (cached: unchanged notebooks are not re-run,
 ## and those `make test` just ran are reused).

@@ -161,7 +161,7 @@ def trainer_overhead(repeats: int = 7, epochs: int = 10) -> dict:
 
 # The two test phases of `make test` (see the Makefile), timed one after the other.
 SUITE_PHASES = (("unit tests and notebooks", ["-n", "2", "--dist", "loadfile", "--ignore=tests/browser"]),
-                ("browser tests", ["-n", "2", "--dist", "loadgroup", "tests/browser"]))
+                ("browser tests", ["-n", "2", "--dist", "worksteal", "tests/browser"]))
 
 
 def suite_seconds() -> list[tuple[str, float, int]]:

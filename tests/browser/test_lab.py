@@ -36,9 +36,15 @@ def lab_page(browser):
     log.close()
 
 
-@pytest.mark.xdist_group("lab")  # one worker, one JupyterLab
-@pytest.mark.parametrize("notebook, name, value", SLIDERS, ids=[s[1] for s in SLIDERS])
-def test_slider_redraws_in_jupyterlab(lab, lab_page, notebook, name, value):
+# Both sliders in one test, so that one worker runs JupyterLab while the other builds the book
+# (xdist's `loadgroup` does not group tests under pytest 9: they ran side by side, and the book
+# build waited for both). conftest.py puts this test first in the queue.
+def test_sliders_redraw_in_jupyterlab(lab, lab_page):
+    for notebook, name, value in SLIDERS:
+        _run_and_move_slider(lab, lab_page, notebook, name, value)
+
+
+def _run_and_move_slider(lab, lab_page, notebook, name, value):
     base, token = lab
     page = lab_page.page
     # A workspace of its own, reset: no tab restored from another test can be the current one.
@@ -50,7 +56,7 @@ def test_slider_redraws_in_jupyterlab(lab, lab_page, notebook, name, value):
         page.wait_for_function(ALL_RUN, timeout=240_000, polling=500)
     finally:
         page.screenshot(path=str(ROOT / "_build" / f"lab-{name}-run.png"))
-        assert page.evaluate(ERRORS) == [], "a cell failed in JupyterLab"
+        assert page.evaluate(ERRORS) == [], f"a cell of {notebook} failed in JupyterLab"
 
     label = page.locator("label.widget-label", has_text=name)
     slider = page.locator(".jp-OutputArea .widget-slider").filter(has=label).first
@@ -71,7 +77,7 @@ def test_slider_redraws_in_jupyterlab(lab, lab_page, notebook, name, value):
                            arg=[figure.element_handle(), before_src], timeout=30_000)
     after = box.locator("img").first
     after.wait_for(timeout=30_000)
-    assert float(readout.inner_text().strip()) == float(value)
-    assert after.get_attribute("src") != before_src, "moving the slider left the figure as it was"
-    assert after.screenshot() != before_png
+    assert float(readout.inner_text().strip()) == float(value), f"the {name} slider did not take {value}"
+    assert after.get_attribute("src") != before_src, f"moving the {name} slider left the figure as it was"
+    assert after.screenshot() != before_png, f"moving the {name} slider left the figure as it was"
     assert not lab_page.blocked, f"JupyterLab asked for other hosts: {lab_page.blocked}"
