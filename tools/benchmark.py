@@ -170,7 +170,8 @@ def trainer_overhead(repeats: int = 15, epochs: int = 10) -> dict:
             "steps": epochs * len(range(0, len(data.X_train), 64))}
 
 
-# The two test phases of `make test` (see the Makefile), timed one after the other.
+# The two test phases of `make test`, timed one after the other; tests/test_benchmark_tool.py
+# checks that they are the Makefile's pytest commands.
 SUITE_PHASES = (("unit tests and notebooks", ["-n", "2", "--dist", "loadfile", "--ignore=tests/browser"]),
                 ("browser tests", ["-n", "2", "--dist", "worksteal", "tests/browser"]))
 
