@@ -37,7 +37,7 @@ from .bert import (BERT_RESERVED, BERTClassifier, BERTEncoder, BERTModel, MaskLM
                    get_tokens_and_segments, mask_tokens, pretrain_data, pretrain_loss)
 from .callbacks import Callback, EarlyStopping, LivePlot, ProgressBar, Summary, default_callbacks
 from .cnn import BatchNorm, Inception, LeNet, NiNBlock, Residual, VGGBlock, batch_norm, count_parameters, small_resnet
-from .data import TensorSplit, load_images, make_loader, synthetic_regression, toy_2d
+from .data import TensorSplit, load_images, make_loader, synthetic_regression, tensor_loader, toy_2d
 from .device import get_device, to_device
 from .gan import (Coverage, GANHistory, discriminator_loss, generator_loss, mlp_discriminator, mlp_generator,
                   mode_coverage, ring_centers, ring_of_gaussians, train_gan)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler, TensorDataset
 
 from ._checks import fraction, non_negative_float, one_of, positive_int
 
@@ -224,7 +224,7 @@ def _read_idx(path: Path) -> np.ndarray:
 # --- loaders --------------------------------------------------------------------------------
 def make_loader(X: torch.Tensor, y: torch.Tensor, *, batch_size: int, shuffle: bool = True,
                 num_workers: int = 0, seed: int = 0) -> DataLoader:
-    """A ``DataLoader`` over in-memory tensors.
+    """A ``DataLoader`` of ``(X, y)`` batches over in-memory tensors (see :func:`tensor_loader`).
 
     ``num_workers`` defaults to 0: the data already sit in memory, and worker processes break
     in notebooks on Windows and macOS (they re-import the notebook's code with "spawn").
@@ -238,9 +238,40 @@ def make_loader(X: torch.Tensor, y: torch.Tensor, *, batch_size: int, shuffle: b
             raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
     if len(X) != len(y):
         raise ValueError(f"X and y must have the same number of rows, got {len(X)} and {len(y)}")
+    return tensor_loader(X, y, batch_size=batch_size, shuffle=shuffle, num_workers=num_workers, seed=seed)
+
+
+def tensor_loader(*tensors: torch.Tensor, batch_size: int, shuffle: bool = True, num_workers: int = 0,
+                  seed: int = 0) -> DataLoader:
+    """A ``DataLoader`` over tensors of equal length that fetches each batch with one indexing op.
+
+    It yields exactly the batches of ``DataLoader(TensorDataset(*tensors), batch_size,
+    shuffle=shuffle, generator=torch.Generator().manual_seed(seed))``, epoch after epoch, but
+    that loader fetches rows one at a time and stacks them again (``batch_size`` indexing ops per
+    tensor per batch); here a :class:`~torch.utils.data.BatchSampler` hands the dataset a whole
+    list of indices, which costs a third of the time or less. On small models the difference
+    is a noticeable share of training.
+
+    Raises:
+        TypeError: an argument is not a tensor.
+        ValueError: no tensors, lengths differ, ``batch_size`` is not positive, or
+            ``num_workers`` is not an int >= 0.
+    """
+    if not tensors:
+        raise ValueError("tensor_loader needs at least one tensor, got none")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, torch.Tensor):
+            raise TypeError(f"tensor {i} must be a torch.Tensor, got {type(t).__name__}")
+    lengths = [len(t) for t in tensors]
+    if len(set(lengths)) > 1:
+        raise ValueError(f"the tensors must have the same number of rows, got {lengths}")
     positive_int("batch_size", batch_size)
     if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
         raise ValueError(f"num_workers must be an int >= 0, got {num_workers!r}")
+    dataset = TensorDataset(*tensors)
     g = torch.Generator().manual_seed(seed)
-    return DataLoader(TensorDataset(X, y), batch_size=batch_size, shuffle=shuffle,
+    # The loader draws its workers' base seed from `g` before the sampler draws the order, as
+    # the default loader does: passing `g` to both keeps the two orders identical.
+    order = RandomSampler(dataset, generator=g) if shuffle else SequentialSampler(dataset)
+    return DataLoader(dataset, sampler=BatchSampler(order, batch_size, drop_last=False), batch_size=None,
                       num_workers=num_workers, generator=g)

@@ -314,11 +314,12 @@ class Seq2SeqData:
     def loaders(self, batch_size: int, seed: int = 0):
         """Shuffled training loader and ordered test loader of ``(X, X_len, Y, Y_len)``."""
         positive_int("batch_size", batch_size)
-        gen = torch.Generator().manual_seed(seed)
-        train = torch.utils.data.TensorDataset(self.X_train, self.X_len_train, self.Y_train, self.Y_len_train)
-        test = torch.utils.data.TensorDataset(self.X_test, self.X_len_test, self.Y_test, self.Y_len_test)
-        return (torch.utils.data.DataLoader(train, batch_size, shuffle=True, generator=gen),
-                torch.utils.data.DataLoader(test, batch_size, shuffle=False))
+        from .data import tensor_loader
+
+        return (tensor_loader(self.X_train, self.X_len_train, self.Y_train, self.Y_len_train,
+                              batch_size=batch_size, shuffle=True, seed=seed),
+                tensor_loader(self.X_test, self.X_len_test, self.Y_test, self.Y_len_test,
+                              batch_size=batch_size, shuffle=False))
 
     def encode_source(self, text: str, length: int | None = None):
         """Index tensor ``(1, length)`` and valid length ``(1,)`` of one source sentence."""

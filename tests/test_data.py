@@ -105,6 +105,34 @@ def test_make_loader_batches_and_shuffles_reproducibly():
     assert [len(b[1]) for b in d2l.make_loader(X, y, batch_size=4, shuffle=False)] == [4, 4, 2]
 
 
+@pytest.mark.parametrize("shuffle", [True, False])
+@pytest.mark.parametrize("batch_size", [1, 3, 7, 64])
+def test_tensor_loader_yields_the_default_loaders_batches(shuffle, batch_size):
+    X, y, z = torch.randn(50, 2, 3), torch.arange(50), torch.rand(50) > 0.5
+    fast = d2l.tensor_loader(X, y, z, batch_size=batch_size, shuffle=shuffle, seed=3)
+    plain = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, y, z), batch_size, shuffle=shuffle,
+                                        generator=torch.Generator().manual_seed(3))
+    assert len(fast) == len(plain)
+    for _ in range(3):  # epoch after epoch: the order moves on the same way
+        a, b = list(fast), list(plain)
+        assert len(a) == len(b)
+        for ba, bb in zip(a, b):
+            assert len(ba) == 3 and all(torch.equal(u, v) for u, v in zip(ba, bb))
+
+
+@pytest.mark.parametrize("args, kwargs, err, match", [
+    ((), dict(batch_size=2), ValueError, "at least one tensor"),
+    ((torch.ones(3), [1, 2, 3]), dict(batch_size=2), TypeError, "tensor 1 must be a torch.Tensor, got list"),
+    ((torch.ones(3), torch.ones(4)), dict(batch_size=2), ValueError, r"same number of rows, got \[3, 4\]"),
+    ((torch.ones(3),), dict(batch_size=2.0), TypeError, "batch_size must be a positive int, got float 2.0"),
+    ((torch.ones(3),), dict(batch_size=0), ValueError, "batch_size must be a positive int, got 0"),
+    ((torch.ones(3),), dict(batch_size=2, num_workers=True), ValueError, "num_workers"),
+])
+def test_tensor_loader_bad_input(args, kwargs, err, match):
+    with pytest.raises(err, match=match):
+        d2l.tensor_loader(*args, **kwargs)
+
+
 @pytest.mark.parametrize("args, kwargs, err, match", [
     ((torch.ones(3, 1), torch.ones(2)), dict(batch_size=2), ValueError, "same number of rows"),
     ((np.ones((3, 1)), torch.ones(3)), dict(batch_size=2), TypeError, "torch.Tensor"),
