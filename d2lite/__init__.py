@@ -59,7 +59,7 @@ from .seq2seq import (Decoder, Encoder, EncoderDecoder, GRUDecoder, GRUEncoder, 
 from .svm import KernelSVM, LinearSVM, hinge_loss, linear_kernel, plot_svm, polynomial_kernel, rbf_kernel
 from .transformer import (AddNorm, PositionWiseFFN, TransformerDecoder, TransformerDecoderBlock,
                           TransformerEncoder, TransformerEncoderBlock)
-from .training import Trainer, accuracy
+from .training import Trainer, accuracy, uses_channels_last
 from .vision import (SHAPES, Scenes, add_noise, affine_transform, anchor_boxes, assign_anchors, box_center_to_corner,
                      box_corner_to_center, box_iou, nms, random_affine, synthetic_scenes)
 from .vit import PatchEmbedding, ViT, patchify

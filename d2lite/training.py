@@ -49,6 +49,12 @@ class Trainer:
         callbacks: extensions (:mod:`d2lite.callbacks`); ``None`` takes the defaults, a live
             plot and progress bar in JupyterLab, one summary line elsewhere.
         grad_clip: clip the global gradient norm to this value (``None``: no clipping).
+        channels_last: keep the model's 4-D weights and every 4-D input batch in channels-last
+            memory order (NHWC, :func:`uses_channels_last`). The numbers are the same up to
+            rounding, but oneDNN's convolutions and pooling run 1.3-2.3x faster on a CPU in that
+            order, and CUDA's tensor cores prefer it too. ``None`` (default): on for CPU and CUDA
+            when the model has a 2-D convolution, except one kind oneDNN gets wrong in that order
+            (see :func:`uses_channels_last`); off for MPS and for models without convolutions.
 
     After :meth:`fit`, ``history`` maps ``"train_loss"``, ``"train_<metric>"``, ``"val_loss"``,
     ``"val_<metric>"`` to one value per epoch.
@@ -56,7 +62,8 @@ class Trainer:
 
     def __init__(self, *, max_epochs: int, device: torch.device | str | None = None,
                  metrics: Mapping[str, Metric] | None = None,
-                 callbacks: Sequence[Callback] | None = None, grad_clip: float | None = None):
+                 callbacks: Sequence[Callback] | None = None, grad_clip: float | None = None,
+                 channels_last: bool | None = None):
         self.max_epochs = positive_int("max_epochs", max_epochs)
         self.device = device if isinstance(device, torch.device) else get_device(device)
         self.metrics = dict(metrics or {})
@@ -70,6 +77,9 @@ class Trainer:
         if grad_clip is not None and not grad_clip > 0:
             raise ValueError(f"grad_clip must be a positive number or None, got {grad_clip!r}")
         self.grad_clip = grad_clip
+        if channels_last is not None and not isinstance(channels_last, bool):
+            raise TypeError(f"channels_last must be True, False or None, got {channels_last!r}")
+        self.channels_last = channels_last
         self.history: dict[str, list[float]] = {}
         self.epoch = 0
         self.should_stop = False  # a callback sets this to end training early
@@ -79,6 +89,9 @@ class Trainer:
         """Train ``model`` for up to ``max_epochs`` epochs and return the history."""
         _check_fit_args(model, loss_fn, optimizer)
         model.to(self.device)
+        nhwc = self._channels_last(model)
+        if nhwc:
+            model.to(memory_format=torch.channels_last)
         self.model, self.history, self.should_stop = model, defaultdict(list), False
         self.start_time = time.perf_counter()
         self._call("on_fit_start")
@@ -86,7 +99,7 @@ class Trainer:
             model.train()
             sums, count = defaultdict(float), 0
             for batch in train_loader:
-                X, y = to_device(_unpack(batch), self.device)
+                X, y = self._to_device(batch, nhwc)
                 y_hat = model(X)
                 loss = loss_fn(y_hat, y)
                 optimizer.zero_grad(set_to_none=True)
@@ -117,11 +130,11 @@ class Trainer:
     @torch.no_grad()
     def evaluate(self, model: nn.Module, loader: Iterable, *, loss_fn: Callable | None = None) -> dict[str, float]:
         """Average loss (if ``loss_fn`` is given) and metrics over ``loader``, in eval mode."""
-        was_training = model.training
+        was_training, nhwc = model.training, self._channels_last(model)
         model.eval()
         sums, count = defaultdict(float), 0
         for batch in loader:
-            X, y = to_device(_unpack(batch), self.device)
+            X, y = self._to_device(batch, nhwc)
             y_hat, n = model(X), len(y)
             if loss_fn is not None:
                 sums["loss"] += loss_fn(y_hat, y) * n
@@ -133,9 +146,42 @@ class Trainer:
             raise ValueError("the evaluation loader yielded no batches: is the set empty?")
         return {k: float(v) / count for k, v in sums.items()}
 
+    def _channels_last(self, model: nn.Module) -> bool:
+        if self.channels_last is not None:
+            return self.channels_last
+        return uses_channels_last(model, self.device)
+
+    def _to_device(self, batch, nhwc: bool):
+        X, y = to_device(_unpack(batch), self.device)
+        if nhwc and isinstance(X, torch.Tensor) and X.ndim == 4:
+            X = X.contiguous(memory_format=torch.channels_last)
+        return X, y
+
     def _call(self, hook: str, *args) -> None:
         for cb in self.callbacks:
             getattr(cb, hook)(self, *args)
+
+
+def uses_channels_last(model: nn.Module, device: torch.device | str) -> bool:
+    """Whether the :class:`Trainer` stores ``model``'s images channels-last by default on ``device``.
+
+    On CPU and CUDA, when the model has a 2-D (transposed) convolution, unless it has a 1×1
+    convolution with stride > 1 and fewer than 16 input channels per group: oneDNN computes that
+    one's weight gradient wrongly in channels-last order, or writes past its buffer
+    (uxlfoundation/oneDNN#6035; measured here with torch 2.13: 2-7 input channels give wrong
+    gradients on two threads and heap corruption on one).
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if torch.device(device).type not in ("cpu", "cuda"):
+        return False
+    convs = [m for m in model.modules() if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d))]
+    return bool(convs) and not any(_strided_narrow_1x1(m) for m in convs)
+
+
+def _strided_narrow_1x1(conv) -> bool:
+    return (isinstance(conv, nn.Conv2d) and tuple(conv.kernel_size) == (1, 1) and tuple(conv.stride) != (1, 1)
+            and conv.in_channels // conv.groups < 16)
 
 
 def _unpack(batch):
