@@ -6,6 +6,7 @@ shaped ``(n, 1, H, W)`` (or ``(n, H*W)`` with ``flatten=True``) and labels as in
 from __future__ import annotations
 
 import gzip
+import hashlib
 import os
 import struct
 from dataclasses import dataclass
@@ -131,12 +132,9 @@ def load_images(name: str, *, test_fraction: float = 0.2, flatten: bool = False,
         classes = FASHION_CLASSES
     else:
         fraction("test_fraction", test_fraction)
-        X, y, side = _digits8() if name == "digits8" else cached("mnist28", _mnist28)
-        from sklearn.model_selection import train_test_split
-
-        X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=test_fraction, stratify=y,
-                                                  random_state=seed)
-        split = tuple(a.reshape(-1, side, side) if a.ndim == 2 else a for a in (X_tr, y_tr, X_te, y_te))
+        X, y, side = cached(name, _digits8 if name == "digits8" else _mnist28)
+        train, test = stratified_split(y, test_fraction=test_fraction, seed=seed)
+        split = (X[train].reshape(-1, side, side), y[train], X[test].reshape(-1, side, side), y[test])
         classes = tuple(str(i) for i in range(10))
     X_train, y_train, X_test, y_test = (torch.as_tensor(a) for a in split)
     X_train, X_test = (x.float().unsqueeze(1) for x in (X_train, X_test))
@@ -183,14 +181,47 @@ def cached(key: str, build):
     except (OSError, ValueError, KeyError, EOFError):
         pass  # missing or corrupt: rebuild below
     X, y, side = build()
+    _save_npz(path, X=X, y=y, side=np.int64(side))
+    return X, y, side
+
+
+def stratified_split(y: np.ndarray, *, test_fraction: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Train and test indices for labels ``y``, stratified by class: exactly scikit-learn's
+    ``train_test_split(..., stratify=y, random_state=seed)``, kept in the cache folder.
+
+    Importing ``sklearn.model_selection`` takes about 2 s, the split itself milliseconds, and most
+    sections ask for the same split of the same digits; the cache file is named after the labels'
+    hash, the fraction, the seed and scikit-learn's version, and is checked when read.
+    """
+    from importlib.metadata import version
+
+    y = np.asarray(y)
+    fraction("test_fraction", test_fraction)
+    digest = hashlib.sha1(y.tobytes() + str(y.dtype).encode()).hexdigest()[:16]
+    path = cache_dir() / f"split-{digest}-{test_fraction!r}-{seed}-sklearn{version('scikit-learn')}.npz"
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            train, test = f["train"], f["test"]
+        if np.array_equal(np.sort(np.concatenate([train, test])), np.arange(len(y))):
+            return train, test
+    except (OSError, ValueError, KeyError, EOFError):
+        pass  # missing or corrupt: split again below
+    from sklearn.model_selection import train_test_split
+
+    train, test = train_test_split(np.arange(len(y)), test_size=test_fraction, stratify=y, random_state=seed)
+    _save_npz(path, train=train, test=test)
+    return train, test
+
+
+def _save_npz(path: Path, **arrays) -> None:
+    """Write through a temporary file, so parallel test workers never see half a file."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
-        np.savez(tmp, X=X, y=y, side=np.int64(side))
+        np.savez(tmp, **arrays)
         os.replace(tmp, path)
     except OSError:
         pass  # a read-only home still works, just without the speed-up
-    return X, y, side
 
 
 def _read_idx_pair(root: Path, prefix: str):

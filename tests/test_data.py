@@ -161,3 +161,24 @@ def test_cache_is_reused_and_rebuilt_when_corrupt(tmp_path, monkeypatch):
     cached("toy", build)
     assert len(calls) == 2  # the corrupt file was rebuilt
     assert cached("toy", build)[1].tolist() == [0, 1, 2] and len(calls) == 2
+
+
+def test_stratified_split_is_sklearns_and_is_cached(tmp_path, monkeypatch):
+    from sklearn.model_selection import train_test_split
+
+    from d2lite.data import stratified_split
+
+    monkeypatch.setenv("D2LITE_CACHE_DIR", str(tmp_path))
+    y = np.repeat(np.arange(5), 40)
+    want = train_test_split(np.arange(len(y)), test_size=0.25, stratify=y, random_state=7)
+    first = stratified_split(y, test_fraction=0.25, seed=7)
+    assert all(np.array_equal(a, b) for a, b in zip(first, want))
+    assert np.bincount(y[first[1]]).tolist() == [10] * 5                 # stratified
+    files = list(tmp_path.glob("split-*.npz"))
+    assert len(files) == 1
+    files[0].write_bytes(b"not an npz")                                     # corrupt: split again
+    assert all(np.array_equal(a, b) for a, b in zip(stratified_split(y, test_fraction=0.25, seed=7), want))
+    other = stratified_split(y, test_fraction=0.25, seed=8)                # another seed, another file
+    assert not np.array_equal(other[1], want[1]) and len(list(tmp_path.glob("split-*.npz"))) == 2
+    with pytest.raises(ValueError, match="test_fraction"):
+        stratified_split(y, test_fraction=1.5)
