@@ -17,7 +17,7 @@ $(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
 ## then the browser tests: the built book in headless Chromium, and JupyterLab's sliders.
 test: $(STAMP)
 	tools/install_browser.sh
-	$(BIN)/python -m pytest -n 2 --dist loadfile --ignore=tests/browser
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder --ignore=tests/browser
 	$(BIN)/python -m pytest -n 2 --dist worksteal tests/browser
 
 ## Build the rendered book, executing the notebooks (cached: unchanged notebooks are not re-run,

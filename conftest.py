@@ -4,6 +4,7 @@ the executed notebooks kept for the book (so the book build need not run them ag
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -34,6 +35,30 @@ _seconds: dict[str, float] = defaultdict(float)
 # cell passed; tools/build_book.py puts them in the book's execution cache.
 EXECUTED_DIR = Path(__file__).parent / "_build" / ".executed"
 _executed: dict[Path, list] = {}  # notebook path -> [notebook node, all cells passed]
+
+
+def _benchmark_seconds() -> dict[str, float]:
+    """Seconds per notebook from the last benchmark table (benchmarks/cpu.md), if there is one."""
+    table = Path(__file__).parent / "benchmarks" / "cpu.md"
+    try:
+        text = table.read_text(encoding="utf-8")
+    except OSError:
+        return {}
+    return {m[1]: float(m[2]) for m in re.finditer(r"^\| `(notebooks/[^`]+\.ipynb)` \| ([\d.]+) \|", text, re.M)}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Slowest notebooks first, by the benchmark table (a notebook not in it counts as slow), then
+    the rest in their order. xdist hands whole files to the two workers in this order (``make
+    test`` passes ``--no-loadscope-reorder``), so the long ones start early and short files fill
+    in at the end instead of one worker finishing a long notebook while the other waits."""
+    seconds = _benchmark_seconds()
+
+    def rank(item):
+        path = item.nodeid.split("::")[0]
+        return -seconds.get(path, BUDGET_SECONDS) if path.endswith(".ipynb") and path.startswith("notebooks/") else 0
+
+    items.sort(key=rank)
 
 
 def pytest_runtest_makereport(item, call):

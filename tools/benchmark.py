@@ -172,7 +172,8 @@ def trainer_overhead(repeats: int = 15, epochs: int = 10) -> dict:
 
 # The two test phases of `make test`, timed one after the other; tests/test_benchmark_tool.py
 # checks that they are the Makefile's pytest commands.
-SUITE_PHASES = (("unit tests and notebooks", ["-n", "2", "--dist", "loadfile", "--ignore=tests/browser"]),
+SUITE_PHASES = (("unit tests and notebooks", ["-n", "2", "--dist", "loadfile", "--no-loadscope-reorder",
+                                                         "--ignore=tests/browser"]),
                 ("browser tests", ["-n", "2", "--dist", "worksteal", "tests/browser"]))
 
 
