@@ -1,4 +1,5 @@
-"""Committed notebooks carry no outputs or execution counts, and follow the chapter shape."""
+"""Committed notebooks carry no outputs or execution counts, follow the chapter shape, and keep
+their code within the width the rendered page shows."""
 import json
 import re
 from pathlib import Path
@@ -7,6 +8,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+# The rendered page shows 79 characters of code at a 1280-pixel-wide window (book/_static/code_width.css);
+# ruff's line-length in pyproject.toml is the same number.
+CODE_WIDTH = 79
+BOOK_PAGES = sorted((ROOT / "book").glob("*.md")) + sorted((ROOT / "notebooks").glob("*/index.md"))
 
 
 def test_there_are_notebooks():
@@ -62,3 +67,51 @@ def test_toc_lists_every_chapter_and_section():
     proc = subprocess.run([sys.executable, str(ROOT / "tools" / "make_toc.py"), "--check"],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def _fenced_code(text: str) -> list[tuple[int, str]]:
+    """(line number, line) of each line inside a fenced code block of Markdown text (``` or ~~~,
+    three or more); MyST directives that hold no code ({math}, {bibliography}, ...) are skipped."""
+    found, fence, code = [], None, False
+    for number, line in enumerate(text.split("\n"), 1):
+        stripped = line.strip()
+        if fence is None:
+            m = re.match(r"(`{3,}|~{3,})\s*(\S*)", stripped)
+            if m:
+                fence, info = m.group(1), m.group(2)
+                code = not info.startswith("{") or info.startswith(("{code", "{literalinclude"))
+        elif stripped.startswith(fence) and not stripped[len(fence):].strip():
+            fence = None
+        elif code:
+            found.append((number, line))
+    return found
+
+
+def long_code_lines(path: Path) -> list[str]:
+    """Where each code line wider than CODE_WIDTH is: notebook cell and line, or page line."""
+    if path.suffix == ".md":
+        return [f"line {n} ({len(line)} characters): {line.strip()[:60]}"
+                for n, line in _fenced_code(path.read_text(encoding="utf-8")) if len(line) > CODE_WIDTH]
+    found = []
+    for i, cell in enumerate(json.loads(path.read_text(encoding="utf-8"))["cells"]):
+        source = "".join(cell["source"])
+        lines = (list(enumerate(source.split("\n"), 1)) if cell["cell_type"] == "code"
+                 else _fenced_code(source) if cell["cell_type"] == "markdown" else [])
+        found += [f"cell {i} ({cell['cell_type']}, id {cell.get('id', '?')}), line {n} ({len(line)} characters): "
+                  f"{line.strip()[:60]}" for n, line in lines if len(line) > CODE_WIDTH]
+    return found
+
+
+def test_fenced_code_is_found():
+    text = "prose\n```python\nx = 1\n```\n```{math}\nE = mc^2\n```\n~~~\ny\n~~~\n````{code-cell}\nz\n````"
+    assert _fenced_code(text) == [(3, "x = 1"), (9, "y"), (12, "z")]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS + [ROOT / "tests" / "kernel_offline_check.ipynb"] + BOOK_PAGES,
+                         ids=lambda p: str(p.relative_to(ROOT)))
+def test_code_fits_the_page(path):
+    """No code line is wider than the page's code column, where it would scroll sideways. `ruff
+    format` and tools/wrap_comments.py wrap code and comments; a long string is split by hand."""
+    long = long_code_lines(path)
+    assert not long, (f"{path.relative_to(ROOT)}: {len(long)} code lines longer than {CODE_WIDTH} characters, "
+                      "which scroll sideways on the rendered page:\n  " + "\n  ".join(long))

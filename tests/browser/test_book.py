@@ -2,8 +2,9 @@
 
 Each page of the table of contents must load with no failed or outside request and no console
 error, have its math typeset by the site's own MathJax (no raw ``$...$`` left in the prose), and
-show every figure. A static slider twin must change the frame shown when moved, and the
-offline search must find pages.
+show every figure, and show its code without a sideways scroll bar at a 1280-pixel-wide window.
+A static slider twin must change the frame shown when moved, and the offline search must find
+pages.
 """
 from __future__ import annotations
 
@@ -43,6 +44,31 @@ PAGE_FACTS = """() => {
     };
 }"""
 
+# The code of each code cell (its input) and each fenced code block: does it scroll sideways?
+# The page logs share a 1280-pixel-wide viewport (conftest.PageLog), where the code column must
+# hold 79 characters (tests/test_notebooks_clean.py, book/_static/code_width.css). For a block
+# that scrolls, the first line wider than the column says which one. Printed outputs are counted.
+CODE_FACTS = """() => {
+    const ctx = document.createElement('canvas').getContext('2d');
+    const firstWide = pre => {
+        const style = getComputedStyle(pre);
+        ctx.font = style.font;
+        const room = pre.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+        return pre.textContent.split('\\n').find(line => ctx.measureText(line).width > room) || '?';
+    };
+    const scrolls = pre => pre.scrollWidth > pre.clientWidth;
+    const code = [...document.querySelectorAll('article div.highlight pre')]
+        .filter(pre => !pre.closest('.cell_output'));
+    const outputs = [...document.querySelectorAll('article .cell_output pre')];
+    return {
+        width: window.innerWidth,
+        code: code.length,
+        wide: code.filter(scrolls).map(firstWide),
+        outputs: outputs.length,
+        wideOutputs: outputs.filter(scrolls).length,
+    };
+}"""
+
 
 def toc_pages() -> list[str]:
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
@@ -68,6 +94,7 @@ def test_page_renders_offline(site, page_log, page):
     page_log.page.evaluate(MATHJAX_DONE)
     page_log.settle()
     facts = page_log.page.evaluate(PAGE_FACTS)
+    code = page_log.page.evaluate(CODE_FACTS)
     assert not page_log.blocked, f"requests to other hosts: {page_log.blocked}"
     assert not page_log.failed, f"failed requests: {page_log.failed}"
     assert not page_log.errors, f"console errors: {page_log.errors}"
@@ -77,6 +104,9 @@ def test_page_renders_offline(site, page_log, page):
     raw = re.findall(r"\$[^$\n]{1,80}\$", facts["prose"])
     assert not raw, f"raw TeX left in the prose: {raw[:5]}"
     assert not facts["broken"], f"figures that did not load: {facts['broken']}"
+    assert code["width"] == 1280, "the code width is checked at a 1280-pixel-wide window"
+    assert not code["wide"], (f"{page}: {len(code['wide'])} of {code['code']} code blocks scroll sideways at "
+                              f"1280 px; the first one's first line too wide: {code['wide'][0]!r}")
     if page.startswith("notebooks/") and not page.endswith("/index"):
         assert facts["images"] >= 1, "a section notebook shows at least one figure"
 
