@@ -107,6 +107,15 @@ def test_fenced_code_is_found():
     assert _fenced_code(text) == [(3, "x = 1"), (9, "y"), (12, "z")]
 
 
+def test_long_code_lines_names_cell_and_line(tmp_path):
+    cells = [{"cell_type": "markdown", "source": ["```\n", "y" * 80 + "\n", "```"]},
+             {"cell_type": "code", "id": "c1", "source": ["x = 1\n", "s = '" + "x" * 76 + "'"]}]
+    path = tmp_path / "wide.ipynb"
+    path.write_text(json.dumps({"cells": cells}), encoding="utf-8")
+    assert [where.split(":")[0] for where in long_code_lines(path)] == [
+        "cell 0 (markdown, id ?), line 2 (80 characters)", "cell 1 (code, id c1), line 2 (82 characters)"]
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS + [ROOT / "tests" / "kernel_offline_check.ipynb"] + BOOK_PAGES,
                          ids=lambda p: str(p.relative_to(ROOT)))
 def test_code_fits_the_page(path):
