@@ -2,33 +2,33 @@
 
 The folder reads like the toolbox's table of contents:
 
-=================  ==========================================================
-``device``         pick CUDA → MPS → CPU once (``$D2LITE_DEVICE`` overrides)
-``reproducibility`` one call seeds Python, NumPy and torch
-``data``           synthetic and toy sets, small real images, loaders (offline)
-``training``       the :class:`Trainer` and metrics
-``callbacks``      live plot, progress bar, early stopping, summary line
-``plotting``       the book's figure style and recurring plots (curves, contours, boundaries, SVMs)
-``widgets``        sliders that redraw in place, their static twins, the attention explorer
-``optimization``   test functions for optimisers and path tracing
-``results``        ``report(name=value)``: the numbers a section's checks rest on
-``bayes``          Bayes' rule, Beta–binomial coin, Gaussian beliefs, naive Bayes
-``hmm``            categorical hidden Markov models: sampling, forward-backward, Viterbi, Baum-Welch
-``svm``            kernels, hinge loss, primal and SMO-dual support vector machines
-``text``           offline corpora, tokenizer, vocabulary, language-model and translation data
-``autoencoders``   autoencoders, VAE and the ELBO, corruptions for denoising
-``cnn``            LeNet, VGG/NiN/Inception blocks, batch norm from scratch, residual blocks, ResNet
-``vision``         tensor augmentation, boxes, IoU, anchors, NMS, synthetic scenes
-``rnn``            n-gram and RNN/GRU/LSTM language models, perplexity, generation, recall task
-``encoder_decoder`` the encoder–decoder interface: ``Encoder``, ``Decoder``, ``EncoderDecoder``
-``seq2seq``        GRU seq2seq, masked loss, training, greedy and beam search, BLEU
-``attention``      masked softmax, additive/dot-product/multi-head attention, positions
-``transformer``    Transformer encoder and decoder blocks and stacks
-``bert``           BERT encoder, MLM and NSP heads, pretraining data, classifier
-``vit``            patches, patch embedding and the Vision Transformer
-``gan``            GAN losses and training loop, MLP builders, ring of Gaussians, mode coverage
-``graphs``         adjacency checks, message passing, GCN, GraphSAGE and GAT, graph data sets
-=================  ==========================================================
+===================  ==========================================================
+``device``           pick CUDA → MPS → CPU once (``$D2LITE_DEVICE`` overrides)
+``reproducibility``  one call seeds Python, NumPy and torch
+``data``             synthetic and toy sets, small real images, loaders (offline)
+``training``         the :class:`Trainer` and metrics
+``callbacks``        live plot, progress bar, early stopping, summary line
+``plotting``         the book's figure style and recurring plots (curves, contours, boundaries, SVMs)
+``widgets``          sliders that redraw in place, their static twins, the attention explorer
+``optimization``     test functions for optimisers and path tracing
+``results``          ``report(name=value)``: the numbers a section's checks rest on
+``bayes``            Bayes' rule, Beta–binomial coin, Gaussian beliefs, naive Bayes
+``hmm``              categorical hidden Markov models: sampling, forward-backward, Viterbi, Baum-Welch
+``svm``              kernels, hinge loss, primal and SMO-dual support vector machines
+``text``             offline corpora, tokenizer, vocabulary, language-model and translation data
+``autoencoders``     autoencoders, VAE and the ELBO, corruptions for denoising
+``cnn``              LeNet, VGG/NiN/Inception blocks, batch norm from scratch, residual blocks, ResNet
+``vision``           tensor augmentation, boxes, IoU, anchors, NMS, synthetic scenes
+``rnn``              n-gram and RNN/GRU/LSTM language models, perplexity, generation, recall task
+``encoder_decoder``  the encoder–decoder interface: ``Encoder``, ``Decoder``, ``EncoderDecoder``
+``seq2seq``          GRU seq2seq, masked loss, training, greedy and beam search, BLEU
+``attention``        masked softmax, additive/dot-product/multi-head attention, positions
+``transformer``      Transformer encoder and decoder blocks and stacks
+``bert``             BERT encoder, MLM and NSP heads, pretraining data, classifier
+``vit``              patches, patch embedding and the Vision Transformer
+``gan``              GAN losses and training loop, MLP builders, ring of Gaussians, mode coverage
+``graphs``           adjacency checks, message passing, GCN, GraphSAGE and GAT, graph data sets
+===================  ==========================================================
 
 Each module lists its public names in ``__all__``; the package exports exactly their union, so
 ``d2l.name`` and ``from d2lite.module import name`` are the same object.
