@@ -5,9 +5,9 @@ An :class:`Autoencoder` squeezes each input through a small *code* and rebuilds 
 :func:`elbo_loss` (reconstruction + KL). :func:`corrupt` makes the damaged inputs a denoising
 autoencoder learns to repair: Gaussian noise, salt and pepper, a mosaic patch, a watermark.
 
->>> ae = Autoencoder(num_inputs=784, num_hiddens=(128,), num_latent=16)
+>>> ae = Autoencoder(num_inputs=784, num_hiddens=(128,), latent_dim=16)
 >>> X_hat = ae(X)                          # same shape as X, values in (0, 1)
->>> vae = VAE(num_inputs=784, num_hiddens=(256,), num_latent=2)
+>>> vae = VAE(num_inputs=784, num_hiddens=(256,), latent_dim=2)
 >>> loss = elbo_loss(vae(X), X)            # mean negative ELBO per example
 
 Models take rows ``(n, num_inputs)`` or images ``(n, C, H, W)`` with ``C*H*W == num_inputs``,
@@ -65,43 +65,43 @@ def _rows(X, num_inputs: int, name: str = "X") -> torch.Tensor:
 
 
 class Autoencoder(nn.Module):
-    """An MLP autoencoder: encoder ``num_inputs → *num_hiddens → num_latent``, mirrored decoder.
+    """An MLP autoencoder: encoder ``num_inputs → *num_hiddens → latent_dim``, mirrored decoder.
 
     Args:
         num_inputs: size of one flattened input (784 for 28×28 digits).
         num_hiddens: widths of the encoder's hidden layers (the decoder uses them reversed);
             ``()`` gives one linear map each way.
-        num_latent: size of the code, the bottleneck.
+        latent_dim: size of the code, the bottleneck.
         activation: ``"relu"``, ``"sigmoid"``, ``"tanh"`` or ``"none"`` (a linear autoencoder).
         output: ``"sigmoid"`` squashes reconstructions into (0, 1); ``"none"`` leaves them linear.
 
     ``forward(X)`` returns a reconstruction of ``X``'s shape; ``encode(X)`` the codes
-    ``(n, num_latent)``; ``decode(Z)`` rows ``(n, num_inputs)``. The code has no activation.
+    ``(n, latent_dim)``; ``decode(Z)`` rows ``(n, num_inputs)``. The code has no activation.
 
     Raises:
         TypeError, ValueError: a size is not a positive int, or an option is unknown.
     """
 
     def __init__(self, *, num_inputs: int = 784, num_hiddens: Sequence[int] = (256,),
-                 num_latent: int = 16, activation: str = "relu", output: str = "sigmoid"):
+                 latent_dim: int = 16, activation: str = "relu", output: str = "sigmoid"):
         super().__init__()
         self.num_inputs = positive_int("num_inputs", num_inputs)
-        self.num_latent = positive_int("num_latent", num_latent)
+        self.latent_dim = positive_int("latent_dim", latent_dim)
         hiddens = _sizes("num_hiddens", num_hiddens)
         one_of("activation", activation, ACTIVATIONS)
         one_of("output", output, ("sigmoid", "none"))
-        self.encoder = _mlp((self.num_inputs, *hiddens, self.num_latent), activation, last=False)
-        self.decoder = _mlp((self.num_latent, *hiddens[::-1], self.num_inputs), activation, last=False)
+        self.encoder = _mlp((self.num_inputs, *hiddens, self.latent_dim), activation, last=False)
+        self.decoder = _mlp((self.latent_dim, *hiddens[::-1], self.num_inputs), activation, last=False)
         if output == "sigmoid":
             self.decoder.append(nn.Sigmoid())
 
     def encode(self, X: torch.Tensor) -> torch.Tensor:
-        """Codes ``(n, num_latent)`` of inputs ``X`` (rows or images)."""
+        """Codes ``(n, latent_dim)`` of inputs ``X`` (rows or images)."""
         return self.encoder(_rows(X, self.num_inputs))
 
     def decode(self, Z: torch.Tensor) -> torch.Tensor:
-        """Reconstructed rows ``(n, num_inputs)`` from codes ``Z`` ``(n, num_latent)``."""
-        return self.decoder(_rows(Z, self.num_latent, "Z"))
+        """Reconstructed rows ``(n, num_inputs)`` from codes ``Z`` ``(n, latent_dim)``."""
+        return self.decoder(_rows(Z, self.latent_dim, "Z"))
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         return self.decode(self.encode(X)).reshape(X.shape)
@@ -109,7 +109,7 @@ class Autoencoder(nn.Module):
 
 class VAEOutput(NamedTuple):
     """What :class:`VAE` returns: decoder logits ``(n, num_inputs)``; ``mu``, ``logvar`` and the
-    sampled codes ``z``, each ``(n, num_latent)``."""
+    sampled codes ``z``, each ``(n, latent_dim)``."""
 
     logits: torch.Tensor
     mu: torch.Tensor
@@ -127,7 +127,7 @@ class VAE(nn.Module):
     Args:
         num_inputs: size of one flattened input.
         num_hiddens: widths of the encoder's hidden layers (reversed in the decoder).
-        num_latent: dimension of ``z``.
+        latent_dim: dimension of ``z``.
         activation: hidden activation, as in :class:`Autoencoder`.
 
     ``forward(X)`` samples a fresh ``z`` per call (in train and eval mode) and returns a
@@ -135,21 +135,21 @@ class VAE(nn.Module):
     """
 
     def __init__(self, *, num_inputs: int = 784, num_hiddens: Sequence[int] = (256,),
-                 num_latent: int = 2, activation: str = "relu"):
+                 latent_dim: int = 2, activation: str = "relu"):
         super().__init__()
         self.num_inputs = positive_int("num_inputs", num_inputs)
-        self.num_latent = positive_int("num_latent", num_latent)
+        self.latent_dim = positive_int("latent_dim", latent_dim)
         hiddens = _sizes("num_hiddens", num_hiddens)
         if not hiddens:
             raise ValueError("a VAE needs at least one hidden layer, got num_hiddens=()")
         one_of("activation", activation, ACTIVATIONS)
         self.encoder = _mlp((self.num_inputs, *hiddens), activation, last=True)
-        self.to_mu = nn.Linear(hiddens[-1], self.num_latent)
-        self.to_logvar = nn.Linear(hiddens[-1], self.num_latent)
-        self.decoder = _mlp((self.num_latent, *hiddens[::-1], self.num_inputs), activation, last=False)
+        self.to_mu = nn.Linear(hiddens[-1], self.latent_dim)
+        self.to_logvar = nn.Linear(hiddens[-1], self.latent_dim)
+        self.decoder = _mlp((self.latent_dim, *hiddens[::-1], self.num_inputs), activation, last=False)
 
     def encode(self, X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """``(mu, logvar)`` of ``q(z | x)``, each ``(n, num_latent)``."""
+        """``(mu, logvar)`` of ``q(z | x)``, each ``(n, latent_dim)``."""
         H = self.encoder(_rows(X, self.num_inputs))
         return self.to_mu(H), self.to_logvar(H)
 
@@ -165,11 +165,11 @@ class VAE(nn.Module):
         return mu + torch.exp(0.5 * logvar) * eps
 
     def decode_logits(self, Z: torch.Tensor) -> torch.Tensor:
-        """One logit per pixel, ``(n, num_inputs)``, for codes ``Z`` ``(n, num_latent)``."""
-        return self.decoder(_rows(Z, self.num_latent, "Z"))
+        """One logit per pixel, ``(n, num_inputs)``, for codes ``Z`` ``(n, latent_dim)``."""
+        return self.decoder(_rows(Z, self.latent_dim, "Z"))
 
     def decode(self, Z: torch.Tensor) -> torch.Tensor:
-        """Pixel probabilities ``(n, num_inputs)`` for codes ``Z`` ``(n, num_latent)``."""
+        """Pixel probabilities ``(n, num_inputs)`` for codes ``Z`` ``(n, latent_dim)``."""
         return torch.sigmoid(self.decode_logits(Z))
 
     def forward(self, X: torch.Tensor) -> VAEOutput:

@@ -20,6 +20,8 @@ import numpy as np
 
 from ._checks import float_array, non_negative_float
 
+__all__ = ["GaussianNaiveBayes", "MultinomialNaiveBayes", "bayes_update", "beta_posterior", "gaussian_posterior"]
+
 
 def _array(name: str, a, ndim: int) -> np.ndarray:
     """``a`` as a float64 array with ``ndim`` dimensions and no NaN/inf, or a clear error."""

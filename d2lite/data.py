@@ -18,6 +18,9 @@ from torch.utils.data import BatchSampler, DataLoader, RandomSampler, Sequential
 
 from ._checks import fraction, non_negative_float, one_of, positive_int
 
+__all__ = ["TensorSplit", "cache_dir", "cached", "load_images", "make_loader", "stratified_split",
+           "synthetic_regression", "tensor_loader", "toy_2d"]
+
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 CACHE_ENV = "D2LITE_CACHE_DIR"
 FASHION_CLASSES = ("t-shirt", "trouser", "pullover", "dress", "coat",

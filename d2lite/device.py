@@ -10,6 +10,8 @@ import os
 
 import torch
 
+__all__ = ["get_device", "to_device"]
+
 ENV_VAR = "D2LITE_DEVICE"
 _KINDS = ("cpu", "cuda", "mps")
 

@@ -280,20 +280,20 @@ class GATLayer(nn.Module):
     pass ``self.attention`` holds the weights (heads, n, n), detached, for plotting.
     """
 
-    def __init__(self, num_inputs: int, num_outputs: int, *, heads: int = 1, concat: bool = True,
+    def __init__(self, num_inputs: int, num_outputs: int, *, num_heads: int = 1, concat: bool = True,
                  dropout: float = 0.0, negative_slope: float = 0.2):
         super().__init__()
-        self.heads, self.num_outputs = positive_int("heads", heads), positive_int("num_outputs", num_outputs)
-        self.concat, self.attention = concat, None
-        self.linear = nn.Linear(positive_int("num_inputs", num_inputs), heads * num_outputs, bias=False)
+        self.num_heads = positive_int("num_heads", num_heads)
+        self.num_outputs, self.concat, self.attention = positive_int("num_outputs", num_outputs), concat, None
+        self.linear = nn.Linear(positive_int("num_inputs", num_inputs), num_heads * num_outputs, bias=False)
         # a = [a_target; a_source]: scores the receiving node i and the sending node j
-        self.a_target = nn.Parameter(nn.init.xavier_uniform_(torch.empty(heads, num_outputs)))
-        self.a_source = nn.Parameter(nn.init.xavier_uniform_(torch.empty(heads, num_outputs)))
+        self.a_target = nn.Parameter(nn.init.xavier_uniform_(torch.empty(num_heads, num_outputs)))
+        self.a_source = nn.Parameter(nn.init.xavier_uniform_(torch.empty(num_heads, num_outputs)))
         self.dropout, self.negative_slope = non_negative_float("dropout", dropout), negative_slope
 
     def forward(self, X: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
         n = X.shape[0]
-        H = self.linear(X).view(n, self.heads, self.num_outputs).transpose(0, 1)  # (heads, n, h)
+        H = self.linear(X).view(n, self.num_heads, self.num_outputs).transpose(0, 1)  # (heads, n, h)
         s_target, s_source = (H * self.a_target[:, None]).sum(-1), (H * self.a_source[:, None]).sum(-1)
         # e_ij = LeakyReLU(a_1.Wx_i + a_2.Wx_j): (heads, n, 1) + (heads, 1, n) -> (heads, n, n)
         scores = nn.functional.leaky_relu(s_target[:, :, None] + s_source[:, None, :], self.negative_slope)
@@ -345,14 +345,14 @@ class GraphSAGE(_NodeModel):
 
 
 class GAT(_NodeModel):
-    """Two GAT layers: ``heads`` concatenated heads with ELU, then one averaged output head."""
+    """Two GAT layers: ``num_heads`` concatenated heads with ELU, then one averaged output head."""
 
-    def __init__(self, *, num_inputs: int, num_hiddens: int, num_outputs: int, heads: int = 4,
+    def __init__(self, *, num_inputs: int, num_hiddens: int, num_outputs: int, num_heads: int = 4,
                  dropout: float = 0.5):
         super().__init__()
         p = non_negative_float("dropout", dropout)
-        self.layer1 = GATLayer(num_inputs, num_hiddens, heads=heads, dropout=p)
-        self.layer2 = GATLayer(num_hiddens * heads, num_outputs, heads=1, concat=False, dropout=p)
+        self.layer1 = GATLayer(num_inputs, num_hiddens, num_heads=num_heads, dropout=p)
+        self.layer2 = GATLayer(num_hiddens * num_heads, num_outputs, num_heads=1, concat=False, dropout=p)
         self.act, self.dropout = nn.ELU(), nn.Dropout(p)
 
 

@@ -24,6 +24,8 @@ import numpy as np
 
 from ._checks import positive_int
 
+__all__ = ["CategoricalHMM", "dishonest_casino", "random_hmm"]
+
 _ATOL = 1e-6  # how far from one a row of probabilities may sum
 
 
@@ -80,15 +82,15 @@ class CategoricalHMM:
         self.emissionprob = _probabilities("emissionprob", emit, emit.shape)
 
     @property
-    def n_states(self) -> int:
+    def num_states(self) -> int:
         return self.startprob.shape[0]
 
     @property
-    def n_symbols(self) -> int:
+    def num_symbols(self) -> int:
         return self.emissionprob.shape[1]
 
     def __repr__(self):
-        return f"CategoricalHMM(n_states={self.n_states}, n_symbols={self.n_symbols})"
+        return f"CategoricalHMM(num_states={self.num_states}, num_symbols={self.num_symbols})"
 
     def check_sequence(self, x) -> np.ndarray:
         """``x`` as a 1-D int array of symbols in ``0 … M-1``.
@@ -104,31 +106,31 @@ class CategoricalHMM:
         if a.size == 0:
             raise ValueError("observations must hold at least one symbol, got an empty sequence")
         if a.dtype == bool or not np.issubdtype(a.dtype, np.integer):
-            raise TypeError(f"observations must be integers 0..{self.n_symbols - 1}, got dtype {a.dtype}")
+            raise TypeError(f"observations must be integers 0..{self.num_symbols - 1}, got dtype {a.dtype}")
         if a.ndim != 1:
             raise ValueError(f"observations must be a 1-D sequence of shape (T,), got shape {a.shape}")
-        bad = (a < 0) | (a >= self.n_symbols)
+        bad = (a < 0) | (a >= self.num_symbols)
         if bad.any():
-            raise ValueError(f"observations must be symbols 0..{self.n_symbols - 1}, "
+            raise ValueError(f"observations must be symbols 0..{self.num_symbols - 1}, "
                              f"got {a[bad][0]} at position {int(np.argmax(bad))}")
         return a.astype(np.int64)
 
-    def sample(self, n_steps: int, *, seed=None) -> tuple[np.ndarray, np.ndarray]:
-        """Run the chain for ``n_steps``; returns hidden states ``z`` (T,) and symbols ``x`` (T,).
+    def sample(self, seq_len: int, *, seed=None) -> tuple[np.ndarray, np.ndarray]:
+        """Run the chain for ``seq_len`` steps; returns hidden states ``z`` (T,) and symbols ``x`` (T,).
 
         ``seed`` goes to ``np.random.default_rng``. Raises ``TypeError``/``ValueError`` unless
-        ``n_steps`` is a positive int.
+        ``seq_len`` is a positive int.
         """
-        n_steps = positive_int("n_steps", n_steps)
+        seq_len = positive_int("seq_len", seq_len)
         rng = np.random.default_rng(seed)
-        u_state, u_symbol = rng.random(n_steps), rng.random(n_steps)
+        u_state, u_symbol = rng.random(seq_len), rng.random(seq_len)
         cum_a, cum_b = np.cumsum(self.transmat, axis=1), np.cumsum(self.emissionprob, axis=1)
-        z = np.empty(n_steps, dtype=np.int64)
-        z[0] = min(np.searchsorted(np.cumsum(self.startprob), u_state[0], side="right"), self.n_states - 1)
-        for t in range(1, n_steps):  # inverse-CDF draw from row z[t-1]
-            z[t] = min(np.searchsorted(cum_a[z[t - 1]], u_state[t], side="right"), self.n_states - 1)
+        z = np.empty(seq_len, dtype=np.int64)
+        z[0] = min(np.searchsorted(np.cumsum(self.startprob), u_state[0], side="right"), self.num_states - 1)
+        for t in range(1, seq_len):  # inverse-CDF draw from row z[t-1]
+            z[t] = min(np.searchsorted(cum_a[z[t - 1]], u_state[t], side="right"), self.num_states - 1)
         x = (u_symbol[:, None] >= cum_b[z]).sum(axis=1)  # inverse CDF for all emissions at once
-        return z, np.minimum(x, self.n_symbols - 1)
+        return z, np.minimum(x, self.num_symbols - 1)
 
     def _step_matrices(self, x: np.ndarray) -> np.ndarray:
         """(T-1, N, N): entry [t, i, j] = P(z_{t+1} = j | z_t = i) * P(x_{t+1} | z_{t+1} = j)."""
@@ -146,7 +148,7 @@ class CategoricalHMM:
     def _scaled_backward(self, x: np.ndarray, log_c: np.ndarray) -> np.ndarray:
         """Betas (T, N) divided by P(x_{t+1}..x_T | x_1..x_t), so alpha * beta is the posterior."""
         m = self._step_matrices(x)
-        beta, log_norm = _scan(np.ones(self.n_states), m.transpose(0, 2, 1)[::-1])  # right to left
+        beta, log_norm = _scan(np.ones(self.num_states), m.transpose(0, 2, 1)[::-1])  # right to left
         later = np.concatenate([np.cumsum(log_c[::-1])[::-1][1:], [0.0]])  # sum_{s>t} log c_s
         return beta[::-1] * np.exp(log_norm[::-1] - later)[:, None]
 
@@ -183,7 +185,7 @@ class CategoricalHMM:
         with np.errstate(divide="ignore"):
             log_a, log_b = np.log(self.transmat), np.log(self.emissionprob[:, x].T)  # (N,N), (T,N)
             delta = np.log(self.startprob) + log_b[0]
-        back = np.zeros((len(x), self.n_states), dtype=np.int64)
+        back = np.zeros((len(x), self.num_states), dtype=np.int64)
         for t in range(1, len(x)):
             scores = delta[:, None] + log_a  # (N, N): best path into i, then i -> j
             back[t] = scores.argmax(axis=0)
@@ -222,7 +224,7 @@ class CategoricalHMM:
             self.startprob = gamma[0]
             if len(x) > 1:
                 self.transmat = _normalise_rows(xi, self.transmat)
-            counts = np.stack([np.bincount(x, weights=g, minlength=self.n_symbols) for g in gamma.T])
+            counts = np.stack([np.bincount(x, weights=g, minlength=self.num_symbols) for g in gamma.T])
             self.emissionprob = _normalise_rows(counts, self.emissionprob)  # (N, M) expected counts
             if len(history) > 1 and history[-1] - history[-2] < tol:
                 break
@@ -294,9 +296,9 @@ def dishonest_casino(*, p_switch_to_loaded: float = 0.05, p_switch_to_fair: floa
                           emissionprob=[[1 / 6] * 6, loaded])
 
 
-def random_hmm(n_states: int, n_symbols: int, *, seed=None) -> CategoricalHMM:
+def random_hmm(num_states: int, num_symbols: int, *, seed=None) -> CategoricalHMM:
     """A model with tables drawn from a flat Dirichlet: a starting point for Baum–Welch."""
-    n, m = positive_int("n_states", n_states), positive_int("n_symbols", n_symbols)
+    n, m = positive_int("num_states", num_states), positive_int("num_symbols", num_symbols)
     rng = np.random.default_rng(seed)
     return CategoricalHMM(startprob=rng.dirichlet(np.ones(n)), transmat=rng.dirichlet(np.ones(n), size=n),
                           emissionprob=rng.dirichlet(np.ones(m), size=n))

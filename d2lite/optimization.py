@@ -11,6 +11,8 @@ import torch
 
 from ._checks import positive_int
 
+__all__ = ["ill_conditioned", "rosenbrock", "trace_path"]
+
 
 def ill_conditioned(x1, x2):
     """``0.1 x1² + 2 x2²``: a valley 20 times steeper across than along; minimum at (0, 0)."""

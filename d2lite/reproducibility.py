@@ -6,6 +6,8 @@ import random
 import numpy as np
 import torch
 
+__all__ = ["set_seed"]
+
 
 def set_seed(seed: int = 0) -> int:
     """Seed ``random``, NumPy and torch (all devices) with ``seed`` and return it.

@@ -13,6 +13,8 @@ import os
 
 import torch
 
+__all__ = ["report"]
+
 RESULTS_ENV = "D2LITE_RESULTS_FILE"
 
 

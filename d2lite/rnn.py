@@ -4,7 +4,7 @@
 >>> ids = vocab[tokenize(corpus, "char")]
 >>> model = RNNLM(vocab_size=len(vocab), num_hiddens=128, cell="lstm", embed_size=32)
 >>> history = train_lm(model, lm_loader(ids, 32, 64), num_epochs=5, lr=0.01)
->>> generate(model, vocab, "to be ", num_tokens=40)
+>>> generate_text(model, vocab, "to be ", num_tokens=40)
 
 Perplexity (困惑度) is ``exp`` of the average next-token cross-entropy, the same for every model
 here, so an n-gram baseline and a neural model compare directly.
@@ -22,7 +22,7 @@ from torch.nn import functional as F
 from ._checks import non_negative_float, one_of, positive_int
 from .device import get_device
 
-__all__ = ["CELLS", "NGramLM", "RNNLM", "SequenceClassifier", "generate", "perplexity", "recall_task",
+__all__ = ["CELLS", "NGramLM", "RNNLM", "SequenceClassifier", "generate_text", "perplexity", "recall_task",
            "train_lm"]
 
 CELLS = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
@@ -234,8 +234,8 @@ def train_lm(model: nn.Module, train_loader, *, num_epochs: int, lr: float, opti
 
 
 @torch.no_grad()
-def generate(model: RNNLM, vocab, prefix: str, num_tokens: int, *, mode: str = "char",
-             temperature: float = 0.0, seed: int = 0) -> str:
+def generate_text(model: RNNLM, vocab, prefix: str, num_tokens: int, *, mode: str = "char",
+                  temperature: float = 0.0, seed: int = 0) -> str:
     """Continue ``prefix`` by ``num_tokens`` tokens: warm the state up on the prefix, then feed
     each prediction back in. ``temperature=0`` takes the arg-max; ``> 0`` samples from
     ``softmax(logits / temperature)``.

@@ -1,12 +1,7 @@
-"""Encoder–decoder models for sequence-to-sequence tasks, their loss, training, decoding and BLEU.
+"""Sequence-to-sequence models: a GRU encoder–decoder, the masked loss, training, decoding and BLEU.
 
-The interface every encoder–decoder in the book follows (batch-first tensors):
-
-* ``Encoder.forward(X, X_len)`` → ``enc_outputs`` (anything the decoder understands);
-* ``Decoder.init_state(enc_outputs, X_len)`` → ``state``;
-* ``Decoder.forward(Y_in, state)`` → ``(logits (B, T, V), new_state)``, for a whole
-  teacher-forced sequence or incrementally one step (``T = 1``) at a time;
-* ``Decoder.reorder_state(state, index)`` picks batch rows of a state (beam search needs it).
+The models follow the encoder–decoder interface of :mod:`d2lite.encoder_decoder` (batch-first
+tensors), which the Transformer (:mod:`d2lite.transformer`) follows too.
 
 >>> model = EncoderDecoder(GRUEncoder(vocab_size=30, embed_size=16, num_hiddens=32),
 ...                        GRUDecoder(vocab_size=20, embed_size=16, num_hiddens=32))
@@ -25,80 +20,10 @@ from torch.nn import functional as F
 
 from ._checks import positive_int
 from .device import get_device
+from .encoder_decoder import Decoder, Encoder, EncoderDecoder, _check_source
 
-__all__ = ["Decoder", "Encoder", "EncoderDecoder", "GRUDecoder", "GRUEncoder", "beam_search", "bleu",
-           "exact_match", "greedy_decode", "sequence_loss", "teacher_inputs", "train_seq2seq"]
-
-
-# ------------------------------------------------------------------------------------ interface
-class Encoder(nn.Module):
-    """Base encoder: ``forward(X, X_len)`` maps source indices ``(B, S)`` to ``enc_outputs``."""
-
-    def forward(self, X: torch.Tensor, X_len: torch.Tensor):
-        raise NotImplementedError
-
-
-class Decoder(nn.Module):
-    """Base decoder: ``init_state(enc_outputs, X_len)`` then ``forward(Y_in, state)``.
-
-    ``forward`` returns ``(logits (B, T, V), new_state)``. ``reorder_state(state, index)`` keeps
-    the batch rows ``index`` of every tensor in a (nested tuple/list/dict) state: by default it
-    selects along dim 0 when that dim has the batch size, else along dim 1 (an RNN hidden state
-    ``(num_layers, B, H)``); override it when a state keeps the batch elsewhere.
-    """
-
-    def init_state(self, enc_outputs, X_len: torch.Tensor):
-        raise NotImplementedError
-
-    def forward(self, Y_in: torch.Tensor, state):
-        raise NotImplementedError
-
-    def reorder_state(self, state, index: torch.Tensor):
-        """Batch rows ``index`` (long tensor) of ``state``; see the class docstring."""
-        return _map_tensors(state, lambda t: _select_rows(t, index, self._batch_size(state)))
-
-    @staticmethod
-    def _batch_size(state) -> int | None:
-        sizes = []
-        _map_tensors(state, lambda t: sizes.append(t.shape[0]) if t.ndim else None)
-        return collections.Counter(sizes).most_common(1)[0][0] if sizes else None
-
-
-def _map_tensors(obj, fn):
-    if isinstance(obj, torch.Tensor):
-        return fn(obj)
-    if isinstance(obj, (tuple, list)):
-        return type(obj)(_map_tensors(o, fn) for o in obj)
-    if isinstance(obj, dict):
-        return {k: _map_tensors(v, fn) for k, v in obj.items()}
-    return obj
-
-
-def _select_rows(t: torch.Tensor, index: torch.Tensor, batch: int | None):
-    if t.ndim == 0:
-        return t
-    if t.shape[0] == batch:
-        return t.index_select(0, index)
-    if t.ndim > 1 and t.shape[1] == batch:
-        return t.index_select(1, index)
-    raise ValueError(f"cannot find the batch dimension (size {batch}) of a state tensor of shape "
-                     f"{tuple(t.shape)}: override Decoder.reorder_state")
-
-
-class EncoderDecoder(nn.Module):
-    """Chain an :class:`Encoder` and a :class:`Decoder`: ``forward(X, X_len, Y_in)`` → logits."""
-
-    def __init__(self, encoder: Encoder, decoder: Decoder):
-        super().__init__()
-        if not isinstance(encoder, nn.Module) or not isinstance(decoder, nn.Module):
-            raise TypeError(f"encoder and decoder must be nn.Modules, got {type(encoder).__name__} "
-                            f"and {type(decoder).__name__}")
-        self.encoder, self.decoder = encoder, decoder
-
-    def forward(self, X: torch.Tensor, X_len: torch.Tensor, Y_in: torch.Tensor) -> torch.Tensor:
-        _check_source(X, X_len)
-        state = self.decoder.init_state(self.encoder(X, X_len), X_len)
-        return self.decoder(Y_in, state)[0]
+__all__ = ["GRUDecoder", "GRUEncoder", "beam_search", "bleu", "exact_match", "greedy_decode", "sequence_loss",
+           "teacher_inputs", "train_seq2seq"]
 
 
 # ------------------------------------------------------------------------------ plain GRU seq2seq
@@ -168,17 +93,6 @@ class GRUDecoder(Decoder):
 
 
 # ----------------------------------------------------------------------------------- loss, train
-def _check_source(X, X_len):
-    if not isinstance(X, torch.Tensor) or X.ndim != 2 or X.dtype != torch.long:
-        raise ValueError(f"X must be a (B, S) long tensor of token indices, got "
-                         f"{getattr(X, 'dtype', type(X).__name__)} {tuple(getattr(X, 'shape', ()))}")
-    if not isinstance(X_len, torch.Tensor) or X_len.shape != (X.shape[0],):
-        raise ValueError(f"X_len must be a ({X.shape[0]},) tensor of valid lengths, got "
-                         f"{tuple(getattr(X_len, 'shape', ()))}")
-    if len(X_len) and (X_len.min() < 1 or X_len.max() > X.shape[1]):
-        raise ValueError(f"X_len values must be in [1, {X.shape[1]}], got {X_len.min()}..{X_len.max()}")
-
-
 def sequence_loss(logits: torch.Tensor, Y: torch.Tensor, Y_len: torch.Tensor) -> torch.Tensor:
     """Cross-entropy averaged over the valid positions ``t < Y_len[b]`` only (padding is masked).
 

@@ -17,6 +17,8 @@ import numpy as np
 
 from ._checks import float_array, one_of, positive_int
 
+__all__ = ["KernelSVM", "LinearSVM", "hinge_loss", "linear_kernel", "polynomial_kernel", "rbf_kernel"]
+
 KERNELS = ("linear", "poly", "rbf")
 
 
@@ -264,38 +266,3 @@ class KernelSVM:
     def predict(self, X) -> np.ndarray:
         """Labels from ``classes_``, shape (m,)."""
         return self.classes_[(self.decision_function(X) > 0).astype(int)]
-
-
-# --- the picture: boundary, margins and support vectors --------------------------------------
-def plot_svm(decision, X, y, *, support=None, resolution: int = 120, pad: float = 0.5,
-             title: str | None = None, ax=None):
-    """Draw ``f(x) = 0`` (solid) and the margins ``f(x) = ±1`` (dashed) over the points.
-
-    Args:
-        decision: maps points (m, 2) to scores (m,), e.g. ``svm.decision_function``.
-        X: points (n, 2); y: labels (n,) (any two values).
-        support: indices of support vectors, ringed in black.
-
-    Raises:
-        ValueError: ``X`` is not (n, 2) or ``y`` has another length.
-    """
-    from .plotting import figure
-
-    X = _matrix("X", X)
-    if X.shape[1] != 2:
-        raise ValueError(f"plot_svm draws 2-D points: X must have shape (n, 2), got {X.shape}")
-    y = _vector("y", y, len(X))
-    if ax is None:
-        fig, ax = figure(figsize=(4, 3.5))
-    lo, hi = X.min(0) - pad, X.max(0) + pad
-    g1, g2 = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
-    Z = np.asarray(decision(np.c_[g1.ravel(), g2.ravel()])).reshape(g1.shape)
-    ax.contourf(g1, g2, Z > 0, levels=[-0.5, 0.5, 1.5], colors=["#0072B2", "#D55E00"], alpha=0.15)
-    ax.contour(g1, g2, Z, levels=[-1, 0, 1], colors="k", linestyles=["--", "-", "--"], linewidths=1)
-    ax.scatter(X[:, 0], X[:, 1], c=(y == np.unique(y)[-1]), cmap="coolwarm", s=14, zorder=2)
-    if support is not None and len(support):
-        ax.scatter(X[support, 0], X[support, 1], s=70, facecolors="none", edgecolors="k",
-                   linewidths=1, zorder=3, label=f"{len(support)} support vectors")
-        ax.legend(loc="best", fontsize=8)
-    ax.set(xlabel="$x_1$", ylabel="$x_2$", title=title or "")
-    return ax.figure

@@ -204,27 +204,27 @@ class Vocab:
 
 
 # ---------------------------------------------------------------------------- language-model data
-def lm_windows(ids, num_steps: int):
+def lm_windows(ids, seq_len: int):
     """Cut a token-index sequence into non-overlapping windows: inputs and next-token targets.
 
-    Returns ``X, Y`` of shape ``(num_windows, num_steps)`` with ``Y[:, t] = X[:, t + 1]`` shifted
+    Returns ``X, Y`` of shape ``(num_windows, seq_len)`` with ``Y[:, t] = X[:, t + 1]`` shifted
     by one along the original sequence.
     """
-    positive_int("num_steps", num_steps)
+    positive_int("seq_len", seq_len)
     ids = torch.as_tensor(ids, dtype=torch.long).flatten()
-    n = (len(ids) - 1) // num_steps
+    n = (len(ids) - 1) // seq_len
     if n < 1:
-        raise ValueError(f"need more than num_steps={num_steps} tokens, got {len(ids)}")
-    X = ids[:n * num_steps].reshape(n, num_steps)
-    Y = ids[1:n * num_steps + 1].reshape(n, num_steps)
+        raise ValueError(f"need more than seq_len={seq_len} tokens, got {len(ids)}")
+    X = ids[:n * seq_len].reshape(n, seq_len)
+    Y = ids[1:n * seq_len + 1].reshape(n, seq_len)
     return X, Y
 
 
-def lm_loader(ids, num_steps: int, batch_size: int, shuffle: bool = True, seed: int = 0):
+def lm_loader(ids, seq_len: int, batch_size: int, shuffle: bool = True, seed: int = 0):
     """A DataLoader of ``(X, Y)`` next-token windows (see :func:`lm_windows`)."""
     from .data import make_loader
 
-    X, Y = lm_windows(ids, num_steps)
+    X, Y = lm_windows(ids, seq_len)
     return make_loader(X, Y, batch_size=batch_size, shuffle=shuffle, seed=seed)
 
 

@@ -4,7 +4,7 @@
 num_hiddens)`` and keeps each layer's attention weights (``attention_weights``: a list of
 ``(batch, heads, T, T)``); BERT and ViT build on it and on :class:`TransformerEncoderBlock`.
 
-:class:`TransformerDecoder` follows the decoder interface of :mod:`d2lite.seq2seq`:
+:class:`TransformerDecoder` follows the decoder interface of :mod:`d2lite.encoder_decoder`:
 ``state = decoder.init_state(enc_outputs, X_len)`` then ``logits, state = decoder(Y_in, state)``,
 either teacher-forced (all target steps at once, with a causal mask) or one step at a time (the
 state caches each block's past inputs, so step ``t`` attends to steps ``0 … t``).
@@ -16,7 +16,7 @@ from torch import nn
 
 from ._checks import positive_int
 from .attention import MultiHeadAttention, PositionalEncoding, _dropout, _tensor, causal_valid_lens
-from .seq2seq import Decoder, Encoder
+from .encoder_decoder import Decoder, Encoder
 
 __all__ = ["AddNorm", "PositionWiseFFN", "TransformerDecoder", "TransformerDecoderBlock",
            "TransformerEncoder", "TransformerEncoderBlock"]
@@ -146,7 +146,7 @@ class TransformerDecoderBlock(nn.Module):
 
 
 class TransformerDecoder(Decoder):
-    """A stack of decoder blocks and an output layer, with the :mod:`d2lite.seq2seq` decoder interface.
+    """A stack of decoder blocks and an output layer, with the :mod:`d2lite.encoder_decoder` decoder interface.
 
     ``init_state(enc_outputs, X_len)`` returns a fresh state; ``forward(Y_in, state)`` takes
     target ids (batch, T) and returns ``(logits (batch, T, vocab_size), state)``. Feeding all

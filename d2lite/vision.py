@@ -261,23 +261,24 @@ def _shape_mask(kind: int, x0: int, y0: int, w: int, h: int, size: int) -> np.nd
     return inside
 
 
-def synthetic_scenes(num_scenes: int, *, size: int = 32, max_objects: int = 3, min_side: int = 6,
+def synthetic_scenes(num_scenes: int, *, image_size: int = 32, max_objects: int = 3, min_side: int = 6,
                      max_side: int = 14, noise: float = 0.05, seed: int = 0) -> Scenes:
     """Draw scenes of coloured rectangles, discs and triangles on a noisy grey background.
 
-    Each scene holds 1 … ``max_objects`` shapes with random colour, class and box (sides
-    ``min_side`` … ``max_side`` pixels); shapes drawn later hide earlier ones in the mask. Boxes
-    are the tight boxes of each whole shape. ``seed`` seeds a private generator.
+    Each scene is ``image_size`` × ``image_size`` pixels and holds 1 … ``max_objects`` shapes with
+    random colour, class and box (sides ``min_side`` … ``max_side`` pixels); shapes drawn later
+    hide earlier ones in the mask. Boxes are the tight boxes of each whole shape. ``seed`` seeds a
+    private generator.
 
     Raises:
         ValueError: sizes out of order, or shapes that cannot fit into the image.
     """
-    n, size = positive_int("num_scenes", num_scenes), positive_int("size", size)
+    n, size = positive_int("num_scenes", num_scenes), positive_int("image_size", image_size)
     max_objects = positive_int("max_objects", max_objects)
     min_side, max_side = positive_int("min_side", min_side), positive_int("max_side", max_side)
     noise = non_negative_float("noise", noise)
     if not min_side <= max_side <= size:
-        raise ValueError(f"need min_side <= max_side <= size, got {min_side}, {max_side}, {size}")
+        raise ValueError(f"need min_side <= max_side <= image_size, got {min_side}, {max_side}, {size}")
     rng = np.random.default_rng(seed)
     images = np.empty((n, 3, size, size), dtype=np.float32)
     masks = np.zeros((n, size, size), dtype=np.int64)

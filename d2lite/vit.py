@@ -18,14 +18,14 @@ from .transformer import TransformerEncoderBlock
 __all__ = ["PatchEmbedding", "ViT", "patchify"]
 
 
-def _check_images(X, in_channels, img_size, patch_size):
+def _check_images(X, in_channels, image_size, patch_size):
     _tensor("X", X, 4)
     if not X.is_floating_point():
         raise TypeError(f"images must be floating point, got {X.dtype}")
     if in_channels is not None and X.shape[1] != in_channels:
         raise ValueError(f"images must have {in_channels} channels, got shape {tuple(X.shape)}")
-    if img_size is not None and tuple(X.shape[2:]) != (img_size, img_size):
-        raise ValueError(f"images must be {img_size}x{img_size}, got {tuple(X.shape[2:])}")
+    if image_size is not None and tuple(X.shape[2:]) != (image_size, image_size):
+        raise ValueError(f"images must be {image_size}x{image_size}, got {tuple(X.shape[2:])}")
     if X.shape[2] % patch_size or X.shape[3] % patch_size:
         raise ValueError(f"image size {tuple(X.shape[2:])} is not divisible by patch_size={patch_size}")
 
@@ -49,21 +49,22 @@ def patchify(X: torch.Tensor, patch_size: int) -> torch.Tensor:
 class PatchEmbedding(nn.Module):
     """Linear embedding of each patch: a ``Conv2d`` with kernel = stride = ``patch_size``.
 
-    ``forward(X)``: (batch, in_channels, img_size, img_size) -> (batch, num_patches, num_hiddens).
+    ``forward(X)``: (batch, in_channels, image_size, image_size) -> (batch, num_patches, num_hiddens).
     """
 
-    def __init__(self, *, img_size: int = 28, patch_size: int = 7, in_channels: int = 1, num_hiddens: int = 64):
+    def __init__(self, *, image_size: int = 28, patch_size: int = 7, in_channels: int = 1, num_hiddens: int = 64):
         super().__init__()
-        self.img_size, self.patch_size = positive_int("img_size", img_size), positive_int("patch_size", patch_size)
+        self.image_size = positive_int("image_size", image_size)
+        self.patch_size = positive_int("patch_size", patch_size)
         self.in_channels = positive_int("in_channels", in_channels)
-        if img_size % patch_size:
-            raise ValueError(f"img_size={img_size} must be a multiple of patch_size={patch_size}")
-        self.num_patches = (img_size // patch_size) ** 2
+        if image_size % patch_size:
+            raise ValueError(f"image_size={image_size} must be a multiple of patch_size={patch_size}")
+        self.num_patches = (image_size // patch_size) ** 2
         self.conv = nn.Conv2d(in_channels, positive_int("num_hiddens", num_hiddens), kernel_size=patch_size,
                               stride=patch_size)
 
     def forward(self, X):
-        _check_images(X, self.in_channels, self.img_size, self.patch_size)
+        _check_images(X, self.in_channels, self.image_size, self.patch_size)
         return self.conv(X).flatten(2).transpose(1, 2)      # (b, d, rows, cols) -> (b, rows*cols, d)
 
 
@@ -72,25 +73,25 @@ class ViT(nn.Module):
 
     Parameters
     ----------
-    img_size, patch_size, in_channels : int
-        Square images of ``img_size`` pixels; ``patch_size`` must divide it.
+    image_size, patch_size, in_channels : int
+        Square images of ``image_size`` pixels; ``patch_size`` must divide it.
     num_hiddens, num_heads, ffn_num_hiddens, num_layers, num_classes : int
     dropout : float
 
-    ``forward(X)``: images (batch, in_channels, img_size, img_size) -> logits (batch,
+    ``forward(X)``: images (batch, in_channels, image_size, image_size) -> logits (batch,
     num_classes). ``attention_weights`` lists each layer's (batch, heads, 1 + P, 1 + P); index 0
     is the class token.
     """
 
-    def __init__(self, *, img_size: int = 28, patch_size: int = 7, in_channels: int = 1, num_hiddens: int = 64,
+    def __init__(self, *, image_size: int = 28, patch_size: int = 7, in_channels: int = 1, num_hiddens: int = 64,
                  num_heads: int = 4, ffn_num_hiddens: int = 128, num_layers: int = 2, num_classes: int = 10,
                  dropout: float = 0.0):
         super().__init__()
-        self.patch_embedding = PatchEmbedding(img_size=img_size, patch_size=patch_size, in_channels=in_channels,
+        self.patch_embedding = PatchEmbedding(image_size=image_size, patch_size=patch_size, in_channels=in_channels,
                                               num_hiddens=num_hiddens)
-        num_steps = self.patch_embedding.num_patches + 1
+        seq_len = self.patch_embedding.num_patches + 1
         self.cls_token = nn.Parameter(torch.zeros(1, 1, num_hiddens))
-        self.pos_embedding = nn.Parameter(0.02 * torch.randn(1, num_steps, num_hiddens))
+        self.pos_embedding = nn.Parameter(0.02 * torch.randn(1, seq_len, num_hiddens))
         self.dropout = nn.Dropout(_dropout(dropout))
         self.blocks = nn.ModuleList(
             TransformerEncoderBlock(num_hiddens=num_hiddens, num_heads=num_heads, ffn_num_hiddens=ffn_num_hiddens,

@@ -8,12 +8,19 @@ control values. :class:`Explorer` binds it to ipywidgets controls in JupyterLab
 >>> ex = Explorer(draw, fig, lr=widgets.FloatLogSlider(value=0.1, base=10, min=-3, max=0))
 >>> ex.live()                                   # JupyterLab: drag the slider
 >>> ex.frames("lr", [0.001, 0.01, 0.1, 1.0])    # the book: step through precomputed frames
+
+:func:`attention_explorer` is one such explorer, over the weights of any attention layer
+(layer × head × query).
 """
 from __future__ import annotations
 
 import re
 import time
 from typing import Callable, Sequence
+
+import torch
+
+__all__ = ["Explorer", "attention_explorer"]
 
 STATIC_NOTE = ("<p style='font-size:90%;color:#555'>Static twin: frames of <code>{name}</code> "
                "precomputed when the book was built. Open the notebook in JupyterLab for the live "
@@ -115,3 +122,77 @@ class Explorer:
         html = _offline_html(anim.to_jshtml(default_mode="once"))
         self.update()  # leave the figure as the controls say
         return HTML(STATIC_NOTE.format(name=name) + html)
+
+
+# --- attention weights: layer × head × query -------------------------------------------------
+def _as_4d(weights):
+    """Accept (Tq, Tk), (heads, Tq, Tk), (layers, heads, Tq, Tk) or a list of per-layer (heads, Tq, Tk)."""
+    if isinstance(weights, (list, tuple)):
+        weights = torch.stack([torch.as_tensor(w) for w in weights])
+    if hasattr(weights, "detach"):
+        weights = weights.detach().float().cpu()
+    weights = torch.as_tensor(weights, dtype=torch.float32)
+    if not 2 <= weights.ndim <= 4:
+        raise ValueError(f"weights must be (Tq, Tk), (heads, Tq, Tk) or (layers, heads, Tq, Tk), "
+                         f"got shape {tuple(weights.shape)}")
+    while weights.ndim < 4:
+        weights = weights.unsqueeze(0)
+    return weights.numpy()
+
+
+def attention_explorer(weights, src_tokens, tgt_tokens, *, title: str = "attention"):
+    """Sliders for layer, head and query position over an attention-weight tensor.
+
+    Parameters
+    ----------
+    weights : array-like (layers, heads, num_queries, num_kv), or fewer leading axes
+        One example's attention weights (e.g. a Transformer's per-layer weights for one sentence).
+    src_tokens : sequence of str, length num_kv
+        Labels of the keys (the source, or the sequence itself for self-attention).
+    tgt_tokens : sequence of str, length num_queries
+        Labels of the queries.
+
+    Returns
+    -------
+    d2lite.Explorer
+        Controls ``layer``, ``head``, ``query``. The left panel shows the (layer, head) matrix with
+        the chosen query's row outlined; the right panel its weights over the source.
+    """
+    import ipywidgets as widgets
+    from matplotlib.patches import Rectangle
+
+    from .plotting import figure
+
+    W = _as_4d(weights)
+    L, H, Tq, Tk = W.shape
+    src_tokens, tgt_tokens = [str(t) for t in src_tokens], [str(t) for t in tgt_tokens]
+    if len(src_tokens) != Tk or len(tgt_tokens) != Tq:
+        raise ValueError(f"need {Tk} source and {Tq} target tokens for weights of shape {W.shape}, "
+                         f"got {len(src_tokens)} and {len(tgt_tokens)}")
+    fig, (ax_map, ax_bar) = figure(1, 2, figsize=(10, 3.6), gridspec_kw={"width_ratios": [1.2, 1]})
+    image = ax_map.imshow(W[0, 0], cmap="viridis", vmin=0, vmax=1, aspect="auto")
+    ax_map.grid(False)
+    ax_map.set_xticks(range(Tk), src_tokens, fontsize=7)
+    ax_map.set_yticks(range(Tq), tgt_tokens, fontsize=7)
+    ax_map.set(xlabel="keys (source)", ylabel="queries")
+    box = ax_map.add_patch(Rectangle((-0.5, -0.5), Tk, 1, fill=False, ec="red", lw=1.5))
+    bars = ax_bar.bar(range(Tk), W[0, 0, 0], color="#0072B2")
+    ax_bar.set_xticks(range(Tk), src_tokens, fontsize=7)
+    ax_bar.set(ylim=(0, 1), ylabel="weight")
+    fig.tight_layout()
+
+    def draw(fig, layer, head, query):
+        image.set_data(W[layer, head])
+        box.set_y(query - 0.5)
+        for bar, h in zip(bars, W[layer, head, query]):
+            bar.set_height(h)
+        ax_map.set_title(f"{title}: layer {layer + 1}/{L}, head {head + 1}/{H}", fontsize=9)
+        ax_bar.set_title(f"query {query} ({tgt_tokens[query]!r}) attends to", fontsize=9)
+
+    controls = dict(layer=widgets.IntSlider(value=0, min=0, max=L - 1, description="layer"),
+                    head=widgets.IntSlider(value=0, min=0, max=H - 1, description="head"),
+                    query=widgets.IntSlider(value=0, min=0, max=Tq - 1, description="query"))
+    ex = Explorer(draw, fig, **controls)
+    ex.weights, ex.bars = W, bars
+    ex.update()
+    return ex

@@ -1,10 +1,9 @@
-import numpy as np
 import pytest
 import torch
 from torch import nn
 
 from d2lite.attention import (AdditiveAttention, DotProductAttention, MultiHeadAttention, PositionalEncoding,
-                              attention_explorer, causal_valid_lens, masked_softmax, sinusoidal_encoding)
+                              causal_valid_lens, masked_softmax, sinusoidal_encoding)
 
 DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA"))]
 
@@ -102,18 +101,6 @@ def test_positional_encoding_relative_shift_is_linear():
         pe(torch.zeros(1, 51, 16))
     with pytest.raises(ValueError, match="features"):
         pe(torch.zeros(1, 5, 8))
-
-
-def test_attention_explorer_draws_the_chosen_row():
-    W = torch.softmax(torch.randn(2, 3, 4, 5), -1)
-    ex = attention_explorer(W, list("abcde"), list("wxyz"))
-    ex.update(layer=1, head=2, query=3)
-    assert np.allclose([b.get_height() for b in ex.bars], W[1, 2, 3].numpy())
-    assert set(ex.controls) == {"layer", "head", "query"}
-    with pytest.raises(ValueError, match="source"):
-        attention_explorer(W, list("abc"), list("wxyz"))
-    with pytest.raises(ValueError, match="weights"):
-        attention_explorer(torch.rand(5), list("a"), list("b"))
 
 
 @pytest.mark.parametrize("device", DEVICES)

@@ -18,7 +18,7 @@ def _images(n=6, side=28, seed=0):
 # --- models -----------------------------------------------------------------------------
 @pytest.mark.parametrize("shape", [(5, 784), (5, 1, 28, 28)])
 def test_autoencoder_shapes(shape):
-    ae = Autoencoder(num_inputs=784, num_hiddens=(32, 16), num_latent=3)
+    ae = Autoencoder(num_inputs=784, num_hiddens=(32, 16), latent_dim=3)
     X = torch.rand(shape)
     X_hat = ae(X)
     assert X_hat.shape == X.shape and ((X_hat > 0) & (X_hat < 1)).all()
@@ -26,7 +26,7 @@ def test_autoencoder_shapes(shape):
 
 
 def test_linear_autoencoder_is_linear():
-    ae = Autoencoder(num_inputs=10, num_hiddens=(), num_latent=2, activation="none", output="none")
+    ae = Autoencoder(num_inputs=10, num_hiddens=(), latent_dim=2, activation="none", output="none")
     assert [type(m).__name__ for m in ae.modules()].count("Linear") == 2
     X = torch.randn(4, 10)
     # affine map: f(a + b) - f(0) = (f(a) - f(0)) + (f(b) - f(0))
@@ -36,7 +36,7 @@ def test_linear_autoencoder_is_linear():
 
 def test_vae_shapes_and_sampling():
     torch.manual_seed(0)
-    vae = VAE(num_inputs=784, num_hiddens=(32,), num_latent=2)
+    vae = VAE(num_inputs=784, num_hiddens=(32,), latent_dim=2)
     X = _images(5)
     out = vae(X)
     assert isinstance(out, VAEOutput)
@@ -67,7 +67,7 @@ def test_gaussian_kl_matches_torch_distributions():
 
 def test_elbo_loss_is_bce_plus_kl():
     torch.manual_seed(0)
-    vae = VAE(num_inputs=16, num_hiddens=(8,), num_latent=2)
+    vae = VAE(num_inputs=16, num_hiddens=(8,), latent_dim=2)
     X = torch.rand(4, 16)
     out = vae(X)
     loss, recon, kl = elbo_loss(out, X, return_terms=True)
@@ -81,7 +81,7 @@ def test_elbo_loss_is_bce_plus_kl():
 def test_vae_trains_on_cpu_with_the_trainer():
     torch.manual_seed(0)
     X = (torch.rand(64, 16) > 0.5).float()
-    vae = VAE(num_inputs=16, num_hiddens=(32,), num_latent=2)
+    vae = VAE(num_inputs=16, num_hiddens=(32,), latent_dim=2)
     trainer = d2l.Trainer(max_epochs=15, device="cpu", callbacks=[])
     hist = trainer.fit(vae, d2l.make_loader(X, X, batch_size=16), loss_fn=elbo_loss,
                        optimizer=torch.optim.Adam(vae.parameters(), lr=1e-2))
@@ -120,8 +120,8 @@ def test_watermark_mark():
 
 # --- bad input ---------------------------------------------------------------------------
 def test_bad_constructor_arguments():
-    with pytest.raises(ValueError, match="num_latent"):
-        Autoencoder(num_latent=0)
+    with pytest.raises(ValueError, match="latent_dim"):
+        Autoencoder(latent_dim=0)
     with pytest.raises(TypeError, match="num_hiddens"):
         Autoencoder(num_hiddens=256)
     with pytest.raises(ValueError, match="activation"):
@@ -131,7 +131,7 @@ def test_bad_constructor_arguments():
 
 
 def test_bad_inputs_say_what_was_expected():
-    ae, vae = Autoencoder(num_inputs=784, num_latent=2), VAE(num_inputs=784)
+    ae, vae = Autoencoder(num_inputs=784, latent_dim=2), VAE(num_inputs=784)
     with pytest.raises(ValueError, match="784"):
         ae(torch.rand(3, 100))
     with pytest.raises(TypeError, match="float"):
@@ -174,8 +174,8 @@ def test_bad_corruptions():
 def test_models_and_corruption_follow_the_device(device):
     torch.manual_seed(0)
     X = _images(4).to(device)
-    ae = Autoencoder(num_inputs=784, num_hiddens=(16,), num_latent=2).to(device)
-    vae = VAE(num_inputs=784, num_hiddens=(16,), num_latent=2).to(device)
+    ae = Autoencoder(num_inputs=784, num_hiddens=(16,), latent_dim=2).to(device)
+    vae = VAE(num_inputs=784, num_hiddens=(16,), latent_dim=2).to(device)
     assert ae(X).device.type == device
     out = vae(X)
     loss = elbo_loss(out, X)

@@ -198,7 +198,7 @@ def test_sage_layer_full_mean_and_sampled_mean():
 
 
 def test_gat_attention_is_a_softmax_over_neighbours():
-    layer = GATLayer(3, 2, heads=3)
+    layer = GATLayer(3, 2, num_heads=3)
     A, X = _path_graph(), torch.randn(4, 3)
     out = layer(X, A)
     assert out.shape == (4, 6)
@@ -207,7 +207,7 @@ def test_gat_attention_is_a_softmax_over_neighbours():
     torch.testing.assert_close(att.sum(-1), torch.ones(3, 4))
     allowed = (A + torch.eye(4)) > 0
     assert (att[:, ~allowed] == 0).all() and (att[:, allowed] > 0).all()
-    assert GATLayer(3, 2, heads=3, concat=False)(X, A).shape == (4, 2)
+    assert GATLayer(3, 2, num_heads=3, concat=False)(X, A).shape == (4, 2)
 
 
 def test_gat_equals_a_mean_when_scores_are_equal():
@@ -220,7 +220,7 @@ def test_gat_equals_a_mean_when_scores_are_equal():
     torch.testing.assert_close(layer(X, A), (A_loop / A_loop.sum(1, keepdim=True)) @ layer.linear(X))
 
 
-@pytest.mark.parametrize("Model, kw", [(GCN, {}), (GraphSAGE, {"num_samples": 3}), (GAT, {"heads": 2})])
+@pytest.mark.parametrize("Model, kw", [(GCN, {}), (GraphSAGE, {"num_samples": 3}), (GAT, {"num_heads": 2})])
 def test_model_shapes_and_permutation_equivariance(Model, kw):
     d2l.set_seed(0)
     model = Model(num_inputs=5, num_hiddens=4, num_outputs=3, **kw).eval()

@@ -9,7 +9,7 @@ from d2lite.hmm import CategoricalHMM, dishonest_casino, random_hmm
 
 def brute_force(hmm, x):
     """Every state path z with its joint probability P(x, z)."""
-    paths = list(itertools.product(range(hmm.n_states), repeat=len(x)))
+    paths = list(itertools.product(range(hmm.num_states), repeat=len(x)))
     joint = []
     for z in paths:
         p = hmm.startprob[z[0]] * hmm.emissionprob[z[0], x[0]]
@@ -129,7 +129,7 @@ def test_invalid_observations(x, error, match):
 
 def test_invalid_arguments():
     hmm = dishonest_casino()
-    with pytest.raises(ValueError, match="n_steps"):
+    with pytest.raises(ValueError, match="seq_len"):
         hmm.sample(0)
     with pytest.raises(TypeError, match="n_iter"):
         hmm.fit([0, 1], n_iter=2.5)

@@ -4,6 +4,7 @@ import pytest
 import torch
 
 import d2lite as d2l
+from d2lite.widgets import attention_explorer
 
 
 def test_figure_is_not_managed_by_pyplot():
@@ -143,3 +144,15 @@ def test_report_prints_and_records(tmp_path, monkeypatch, capsys):
         d2l.report(name="adam")
     with pytest.raises(ValueError, match="at least one"):
         d2l.report()
+
+
+def test_attention_explorer_draws_the_chosen_row():
+    W = torch.softmax(torch.randn(2, 3, 4, 5), -1)
+    ex = attention_explorer(W, list("abcde"), list("wxyz"))
+    ex.update(layer=1, head=2, query=3)
+    assert np.allclose([b.get_height() for b in ex.bars], W[1, 2, 3].numpy())
+    assert set(ex.controls) == {"layer", "head", "query"}
+    with pytest.raises(ValueError, match="source"):
+        attention_explorer(W, list("abc"), list("wxyz"))
+    with pytest.raises(ValueError, match="weights"):
+        attention_explorer(torch.rand(5), list("a"), list("b"))

@@ -49,10 +49,10 @@ def test_training_beats_bigram_and_generates():
     bigram = rnn.NGramLM(2, vocab_size=len(vocab), k=0.01).fit(ids).perplexity(ids)
     assert hist["val_perplexity"][-1] < bigram
     assert math.isclose(rnn.perplexity(model, loader), hist["val_perplexity"][-1], rel_tol=1e-6)
-    out = rnn.generate(model, vocab, "to be", 12)
+    out = rnn.generate_text(model, vocab, "to be", 12)
     assert out.startswith("to be") and len(out) == 5 + 12
-    sampled = rnn.generate(model, vocab, "to be", 12, temperature=1.0, seed=3)
-    assert sampled == rnn.generate(model, vocab, "to be", 12, temperature=1.0, seed=3)
+    sampled = rnn.generate_text(model, vocab, "to be", 12, temperature=1.0, seed=3)
+    assert sampled == rnn.generate_text(model, vocab, "to be", 12, temperature=1.0, seed=3)
 
 
 def test_clipping_bounds_the_update():
@@ -81,9 +81,9 @@ def test_bad_input_errors():
     with pytest.raises(ValueError, match="long tensor"):
         model(torch.zeros(2, 3))
     with pytest.raises(ValueError, match="at least one token"):
-        rnn.generate(model, vocab, "   ", 5)
+        rnn.generate_text(model, vocab, "   ", 5)
     with pytest.raises(ValueError, match="outside the vocabulary"):
-        rnn.generate(model, vocab, "xyz#", 5)
+        rnn.generate_text(model, vocab, "xyz#", 5)
     with pytest.raises(ValueError, match=r"\[0, 3\)"):
         rnn.NGramLM(2, vocab_size=3).fit(ids)
     with pytest.raises(ValueError, match="fit"):
@@ -106,6 +106,6 @@ def test_runs_on_device(device):
     model = rnn.RNNLM(vocab_size=len(vocab), num_hiddens=16, cell="lstm")
     hist = rnn.train_lm(model, loader, num_epochs=1, lr=0.01, device=device, val_loader=loader)
     assert next(model.parameters()).device.type == device and len(hist["val_perplexity"]) == 1
-    assert rnn.generate(model, vocab, "to", 4, temperature=0.5).startswith("to")
+    assert rnn.generate_text(model, vocab, "to", 4, temperature=0.5).startswith("to")
     clf = rnn.SequenceClassifier(vocab_size=5, num_classes=2, num_hiddens=4).to(device)
     assert clf(torch.zeros(2, 3, dtype=torch.long, device=device)).device.type == device

@@ -1,9 +1,10 @@
-"""d2lite.seq2seq: encoder–decoder interface, masked loss, training, greedy/beam decoding, BLEU."""
+"""d2lite.seq2seq (and the d2lite.encoder_decoder interface): masked loss, training, greedy/beam decoding, BLEU."""
 import math
 
 import pytest
 import torch
 
+from d2lite import encoder_decoder as ed
 from d2lite import seq2seq as s2s
 
 BOS, EOS, PAD = 1, 2, 0
@@ -11,7 +12,7 @@ BOS, EOS, PAD = 1, 2, 0
 
 def small_model(src_vocab=11, tgt_vocab=9, num_layers=1):
     torch.manual_seed(0)
-    return s2s.EncoderDecoder(
+    return ed.EncoderDecoder(
         s2s.GRUEncoder(vocab_size=src_vocab, embed_size=8, num_hiddens=16, num_layers=num_layers),
         s2s.GRUDecoder(vocab_size=tgt_vocab, embed_size=8, num_hiddens=16, num_layers=num_layers))
 
@@ -136,7 +137,7 @@ def test_bad_input_errors():
     with pytest.raises(TypeError, match="EncoderDecoder"):
         s2s.greedy_decode(torch.nn.Linear(2, 2), X, X_len, bos=BOS, eos=EOS, max_len=3)
     with pytest.raises(ValueError, match="batch dimension"):
-        s2s.Decoder().reorder_state((torch.zeros(4, 2), torch.zeros(3, 5)), torch.tensor([0, 1]))
+        ed.Decoder().reorder_state((torch.zeros(4, 2), torch.zeros(3, 5)), torch.tensor([0, 1]))
 
 
 @pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(

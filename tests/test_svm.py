@@ -149,7 +149,7 @@ def test_bad_kernel_arguments_and_predict_errors():
 
 
 def test_plot_svm_draws_boundary_margins_and_support_vectors():
-    from d2lite.svm import plot_svm
+    from d2lite.plotting import plot_svm
 
     X, y = _data("blobs", n=40)
     svm = KernelSVM(kernel="linear", C=1.0).fit(X, y)

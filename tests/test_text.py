@@ -42,8 +42,8 @@ def test_bad_input_says_what_was_expected():
         text.tokenize(42)
     with pytest.raises(ValueError, match="name"):
         text.load_corpus("wikipedia")
-    with pytest.raises(ValueError, match="more than num_steps"):
-        text.lm_windows([1, 2, 3], num_steps=5)
+    with pytest.raises(ValueError, match="more than seq_len"):
+        text.lm_windows([1, 2, 3], seq_len=5)
     with pytest.raises(IndexError):
         text.Vocab(["a"]).to_tokens(99)
     with pytest.raises(ValueError, match="locale"):
@@ -51,7 +51,7 @@ def test_bad_input_says_what_was_expected():
 
 
 def test_lm_windows_shift_by_one():
-    X, Y = text.lm_windows(torch.arange(23), num_steps=5)
+    X, Y = text.lm_windows(torch.arange(23), seq_len=5)
     assert X.shape == Y.shape == (4, 5)
     assert torch.equal(Y, X + 1)
     xb, yb = next(iter(text.lm_loader(torch.arange(23), 5, batch_size=2)))

@@ -2,7 +2,8 @@ import pytest
 import torch
 from torch import nn
 
-from d2lite.seq2seq import EncoderDecoder, beam_search, greedy_decode
+from d2lite.encoder_decoder import EncoderDecoder
+from d2lite.seq2seq import beam_search, greedy_decode
 from d2lite.transformer import (AddNorm, PositionWiseFFN, TransformerDecoder, TransformerDecoderBlock,
                                 TransformerEncoder, TransformerEncoderBlock)
 

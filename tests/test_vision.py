@@ -156,7 +156,7 @@ def test_nms_bad_input():
 
 # --- synthetic scenes -------------------------------------------------------------------
 def test_synthetic_scenes_are_consistent_and_seeded():
-    s = synthetic_scenes(6, size=24, max_objects=3, min_side=5, max_side=10, seed=2)
+    s = synthetic_scenes(6, image_size=24, max_objects=3, min_side=5, max_side=10, seed=2)
     assert s.images.shape == (6, 3, 24, 24) and s.masks.shape == (6, 24, 24) and len(s) == 6
     assert 0 <= s.images.min() and s.images.max() <= 1
     assert set(s.masks.unique().tolist()) <= set(range(len(SHAPES)))
@@ -166,11 +166,11 @@ def test_synthetic_scenes_are_consistent_and_seeded():
         x1, y1, x2, y2 = boxes[-1].long().tolist()   # the last shape drawn is fully visible
         assert (mask[y1:y2, x1:x2] == labels[-1]).any()
         assert not (mask[:y1] == labels[-1]).all()
-    again = synthetic_scenes(6, size=24, max_objects=3, min_side=5, max_side=10, seed=2)
+    again = synthetic_scenes(6, image_size=24, max_objects=3, min_side=5, max_side=10, seed=2)
     assert torch.equal(s.images, again.images)
 
 
-@pytest.mark.parametrize("kw", [dict(min_side=9, max_side=5), dict(size=8, max_side=10), dict(noise=-1.0)])
+@pytest.mark.parametrize("kw", [dict(min_side=9, max_side=5), dict(image_size=8, max_side=10), dict(noise=-1.0)])
 def test_synthetic_scenes_bad_input(kw):
     with pytest.raises(ValueError):
         synthetic_scenes(2, **kw)
