@@ -7,7 +7,7 @@ The folder reads like the toolbox's table of contents:
 ``reproducibility`` one call seeds Python, NumPy and torch
 ``data``           synthetic and toy sets, small real images, loaders (offline)
 ``training``       the :class:`Trainer` and metrics
-``callbacks``      live plot, progress bar, early stopping, summary line
+``callbacks``      live plot, progress bar, early stopping, summary line, LR schedules
 ``plotting``       the book's figure style and recurring plots
 ``widgets``        sliders that redraw in place, and their static twins
 ``optimization``   test functions for optimisers and path tracing
@@ -23,7 +23,7 @@ The folder reads like the toolbox's table of contents:
 ``seq2seq``        encoder-decoder interface, GRU seq2seq, masked loss, greedy and beam search, BLEU
 ``attention``      masked softmax, additive/dot-product/multi-head attention, positions, explorer
 ``transformer``    Transformer encoder and decoder blocks and stacks
-``bert``           BERT encoder, MLM and NSP heads, pretraining data, classifier
+``bert``           BERT encoder, MLM and NSP heads, pretraining data and loop, classifier
 ``vit``            patches, patch embedding and the Vision Transformer
 ``gan``            GAN losses and training loop, MLP builders, ring of Gaussians, mode coverage
 ``graphs``         adjacency checks, message passing, GCN, GraphSAGE and GAT, graph data sets
@@ -34,8 +34,9 @@ from .attention import (AdditiveAttention, DotProductAttention, MultiHeadAttenti
 from .autoencoders import VAE, Autoencoder, VAEOutput, corrupt, elbo_loss, gaussian_kl, watermark_mark
 from .bayes import GaussianNaiveBayes, MultinomialNaiveBayes, bayes_update, beta_posterior, gaussian_posterior
 from .bert import (BERT_RESERVED, BERTClassifier, BERTEncoder, BERTModel, MaskLM, NextSentencePred, PretrainData,
-                   get_tokens_and_segments, mask_tokens, pretrain_data, pretrain_loss)
-from .callbacks import Callback, EarlyStopping, LivePlot, ProgressBar, Summary, default_callbacks
+                   get_tokens_and_segments, mask_tokens, pretrain, pretrain_accuracy, pretrain_data, pretrain_loss)
+from .callbacks import (Callback, EarlyStopping, LambdaCallback, LivePlot, LRScheduler, ProgressBar, Summary,
+                        default_callbacks)
 from .cnn import BatchNorm, Inception, LeNet, NiNBlock, Residual, VGGBlock, batch_norm, count_parameters, small_resnet
 from .data import TensorSplit, load_images, make_loader, synthetic_regression, tensor_loader, toy_2d
 from .device import get_device, to_device
