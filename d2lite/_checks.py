@@ -5,6 +5,7 @@ import math
 import numbers
 
 import numpy as np
+import torch
 
 
 def positive_int(name: str, value) -> int:
@@ -82,4 +83,11 @@ def callable_(name: str, value):
     """``value`` if it can be called."""
     if not callable(value):
         raise TypeError(f"{name} must be callable, got {type(value).__name__} {value!r}")
+    return value
+
+
+def module(name: str, value, cls=torch.nn.Module):
+    """``value`` if it is an instance of ``cls`` (a ``torch.nn.Module`` by default)."""
+    if not isinstance(value, cls):
+        raise TypeError(f"{name} must be a {cls.__name__}, got {type(value).__name__}")
     return value

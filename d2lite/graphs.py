@@ -369,45 +369,32 @@ def node_accuracy(model: nn.Module, data: GraphData, mask: torch.Tensor) -> floa
 
 def fit_nodes(model: nn.Module, data: GraphData, *, lr: float = 0.01, weight_decay: float = 5e-4,
               max_epochs: int = 200) -> dict[str, list[float]]:
-    """Full-batch Adam on the training mask, through :class:`d2lite.Trainer` (one batch, the
-    whole graph, per epoch); keeps the weights of the best validation epoch.
-
-    Best: highest validation accuracy, ties broken by validation loss. ``model`` is moved to
-    ``data``'s device. Returns lists per epoch: loss, val_loss, train_accuracy, val_accuracy
-    (the accuracies and val_loss measured in eval mode after the epoch's step).
-    """
-    from .callbacks import LambdaCallback
-    from .training import Trainer
-
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    if not isinstance(data, GraphData):
-        raise TypeError(f"data must be a GraphData, got {type(data).__name__}")
+    """Full-batch Adam on the training mask through :class:`d2lite.Trainer` (each epoch one batch,
+    the graph); keeps the weights of the best validation epoch: highest validation accuracy, ties
+    broken by validation loss. ``model`` moves to ``data``'s device. Returns lists per epoch: loss,
+    val_loss, train_accuracy, val_accuracy (the last three in eval mode, after the epoch's step)."""
+    from . import _checks, callbacks, training
+    _checks.module("model", model)
+    _checks.module("data", data, GraphData)
+    trainer = training.Trainer(max_epochs=max_epochs, device=data.X.device, callbacks=[])
     optimizer = torch.optim.Adam(model.parameters(), lr=non_negative_float("lr", lr),
                                  weight_decay=non_negative_float("weight_decay", weight_decay))
     loss_fn, best = nn.CrossEntropyLoss(), {}
     history = {k: [] for k in ("loss", "val_loss", "train_accuracy", "val_accuracy")}
 
-    def node_loss(model, graph):
-        return loss_fn(model(graph.X, graph.A)[graph.train_mask], graph.y[graph.train_mask]), 1
-
     @torch.no_grad()
     def end_epoch(trainer, logs):  # evaluate after the step; remember the best weights
         model.eval()
         logits = model(data.X, data.A)
-        pred = logits.argmax(1)
         val_loss = loss_fn(logits[data.val_mask], data.y[data.val_mask]).item()
-        accs = [(pred[m] == data.y[m]).float().mean().item() for m in (data.train_mask, data.val_mask)]
+        accs = [(logits.argmax(1)[m] == data.y[m]).float().mean().item() for m in (data.train_mask, data.val_mask)]
         for k, v in zip(history, (logs["train_loss"], val_loss, *accs)):
             history[k].append(v)
         if not best or (accs[1], -val_loss) > best["score"]:
             best.update(score=(accs[1], -val_loss), state={k: v.clone() for k, v in model.state_dict().items()})
 
-    def restore_best(trainer):
-        if best:
-            model.load_state_dict(best["state"])
-
-    trainer = Trainer(max_epochs=max_epochs, device=data.X.device,
-                      callbacks=[LambdaCallback(on_epoch_end=end_epoch, on_fit_end=restore_best)])
-    trainer.fit(model, [data], optimizer=optimizer, batch_loss=node_loss)
+    trainer.callbacks = [callbacks.LambdaCallback(on_epoch_end=end_epoch, on_fit_end=lambda trainer: best and
+                                                  model.load_state_dict(best["state"]))]
+    trainer.fit(model, [data], optimizer=optimizer,
+                batch_loss=lambda model, g: (loss_fn(model(g.X, g.A)[g.train_mask], g.y[g.train_mask]), 1))
     return history

@@ -225,7 +225,8 @@ def train_lm(model: nn.Module, train_loader, *, max_epochs: int, lr: float, opti
                       grad_clip=math.inf if grad_clip is None else grad_clip)  # inf: measure the norm, clip nothing
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    opt = (torch.optim.Adam if optimizer == "adam" else torch.optim.SGD)(model.parameters(), lr=positive_float("lr", lr))
+    opt_class = torch.optim.Adam if optimizer == "adam" else torch.optim.SGD
+    opt = opt_class(model.parameters(), lr=positive_float("lr", lr))
     trainer.fit(model, train_loader, optimizer=opt, batch_loss=lm_loss)
     history["seconds"] = trainer.seconds
     return dict(history)

@@ -108,7 +108,8 @@ class Trainer:
         nhwc, pairs = self._channels_last(model), batch_loss is None
         if nhwc:
             model.to(memory_format=torch.channels_last)
-        self.model, self.history, self.should_stop, self.steps = model, defaultdict(list), False, 0
+        self.model, self.history, self.should_stop = model, defaultdict(list), False
+        self.steps, self.grad_norm = 0, None
         hooks = [cb.on_batch_end for cb in self.callbacks  # only those that do something: no overhead else
                  if getattr(cb.on_batch_end, "__func__", None) is not Callback.on_batch_end]
         self.start_time = time.perf_counter()
