@@ -4,6 +4,10 @@
 >>> history = trainer.fit(model, train_loader, loss_fn=nn.CrossEntropyLoss(),
 ...                       optimizer=torch.optim.SGD(model.parameters(), lr=0.1), val_loader=test_loader)
 
+Batches other than ``(X, y)`` pairs (a language model's windows, a seq2seq tuple, BERT's seven
+tensors, a whole graph) come with ``batch_loss(model, batch) -> (loss, n)`` instead of ``loss_fn``;
+callbacks (:mod:`d2lite.callbacks`) add the rest: schedules, per-batch records, early stopping.
+
 The trainer owns the device: it moves the model once and every batch as it comes. Models never
 pick a device.
 """
