@@ -7,7 +7,7 @@ The folder reads like the toolbox's table of contents:
 ``reproducibility``  one call seeds Python, NumPy and torch
 ``data``             synthetic and toy sets, small real images, loaders (offline)
 ``training``         the :class:`Trainer` and metrics
-``callbacks``        live plot, progress bar, early stopping, summary line
+``callbacks``        live plot, progress bar, early stopping, summary line, LR schedules
 ``plotting``         the book's figure style and recurring plots (curves, contours, boundaries, SVMs)
 ``widgets``          sliders that redraw in place, their static twins, the attention explorer
 ``optimization``     test functions for optimisers and path tracing
@@ -24,7 +24,7 @@ The folder reads like the toolbox's table of contents:
 ``seq2seq``          GRU seq2seq, masked loss, training, greedy and beam search, BLEU
 ``attention``        masked softmax, additive/dot-product/multi-head attention, positions
 ``transformer``      Transformer encoder and decoder blocks and stacks
-``bert``             BERT encoder, MLM and NSP heads, pretraining data, classifier
+``bert``             BERT encoder, MLM and NSP heads, pretraining data and loop, classifier
 ``vit``              patches, patch embedding and the Vision Transformer
 ``gan``              GAN losses and training loop, MLP builders, ring of Gaussians, mode coverage
 ``graphs``           adjacency checks, message passing, GCN, GraphSAGE and GAT, graph data sets
@@ -61,16 +61,12 @@ from .vision import *  # noqa: F403
 from .vit import *  # noqa: F403
 from .widgets import *  # noqa: F403
 
-# training.py and callbacks.py have no __all__ yet (the Trainer rework of issue 18 owns them); once they do,
-# these two lines become `from .callbacks import *` and `from .training import *` like the rest.
-from .callbacks import Callback, EarlyStopping, LivePlot, ProgressBar, Summary, default_callbacks
-from .training import Trainer, accuracy, uses_channels_last
+from .callbacks import *  # noqa: F403
+from .training import *  # noqa: F403
 
 _MODULES = (attention, autoencoders, bayes, bert, callbacks, cnn, data, device, encoder_decoder, gan, graphs, hmm,
             optimization, plotting, reproducibility, results, rnn, seq2seq, svm, text, training, transformer, vision,
             vit, widgets)
-__all__ = sorted({name for module in _MODULES for name in getattr(module, "__all__", ())}
-                 | {"Callback", "EarlyStopping", "LivePlot", "ProgressBar", "Summary", "default_callbacks",
-                    "Trainer", "accuracy", "uses_channels_last"})
+__all__ = sorted({name for module in _MODULES for name in module.__all__})
 
 __version__ = "0.1.0"

@@ -1,9 +1,11 @@
 """Boundary checks shared by the public functions: say what was expected and what came."""
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
+import torch
 
 
 def positive_int(name: str, value) -> int:
@@ -49,3 +51,43 @@ def float_array(name: str, a, ndim: int, *, what: str = "") -> np.ndarray:
     if not np.isfinite(arr).all():
         raise ValueError(f"{name} must hold finite numbers, got NaN or inf")
     return arr
+
+
+# Added for the Trainer and its callbacks (issue 18); same names and behaviour as the
+# consolidated checks, so the two versions merge to one.
+def positive_float(name: str, value) -> float:
+    """``value`` as a finite float ``> 0``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number > 0, got {type(value).__name__} {value!r}")
+    v = float(value)
+    if not (v > 0 and math.isfinite(v)):  # also catches NaN
+        raise ValueError(f"{name} must be a finite number > 0, got {v}")
+    return v
+
+
+def boolean(name: str, value) -> bool:
+    """``value`` as a bool; ints, strings and None are refused (``"False"`` is truthy)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
+    return bool(value)
+
+
+def text(name: str, value) -> str:
+    """``value`` if it is a str."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, got {type(value).__name__} {value!r}")
+    return value
+
+
+def callable_(name: str, value):
+    """``value`` if it can be called."""
+    if not callable(value):
+        raise TypeError(f"{name} must be callable, got {type(value).__name__} {value!r}")
+    return value
+
+
+def module(name: str, value, cls=torch.nn.Module):
+    """``value`` if it is an instance of ``cls`` (a ``torch.nn.Module`` by default)."""
+    if not isinstance(value, cls):
+        raise TypeError(f"{name} must be a {cls.__name__}, got {type(value).__name__}")
+    return value

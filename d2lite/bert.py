@@ -20,7 +20,8 @@ from .attention import _dropout, _tensor
 from .transformer import TransformerEncoderBlock
 
 __all__ = ["BERT_RESERVED", "BERTClassifier", "BERTEncoder", "BERTModel", "MaskLM", "NextSentencePred",
-           "PretrainData", "get_tokens_and_segments", "mask_tokens", "pretrain_data", "pretrain_loss"]
+           "PretrainData", "get_tokens_and_segments", "mask_tokens", "pretrain", "pretrain_accuracy", "pretrain_data",
+           "pretrain_loss"]
 
 BERT_RESERVED = ("<pad>", "<unk>", "<cls>", "<sep>", "<mask>")
 
@@ -302,3 +303,75 @@ def pretrain_loss(model: BERTModel, tokens, segments, valid_lens, pred_positions
     mlm = nn.functional.cross_entropy(mlm_logits.flatten(0, 1), mlm_labels.flatten(), reduction="none")
     mlm = (mlm * mlm_weights.flatten()).sum() / mlm_weights.sum()
     return mlm + nn.functional.cross_entropy(nsp_logits, nsp_labels), mlm_logits, nsp_logits
+
+
+@torch.no_grad()
+def pretrain_accuracy(model: BERTModel, batch) -> tuple[float, float]:
+    """Masked-word accuracy (over real predictions) and next-sentence accuracy on one batch of the
+    seven :class:`PretrainData` tensors, in eval mode."""
+    was_training = model.training
+    model.eval()
+    _, mlm_logits, nsp_logits = pretrain_loss(model, *batch)
+    model.train(was_training)
+    w = batch[4] > 0
+    return (float((mlm_logits.argmax(-1) == batch[5])[w].float().mean()),
+            float((nsp_logits.argmax(-1) == batch[6]).float().mean()))
+
+
+def pretrain(model: BERTModel, loader, *, max_epochs: int, lr: float, weight_decay: float = 0.01,
+             warmup: float = 0.1, eval_batch=None, eval_every: int | None = None, device=None) -> dict:
+    """Pretrain on masked words and next sentences (:func:`pretrain_loss`) with :class:`d2lite.Trainer`.
+
+    AdamW with ``weight_decay`` and a one-cycle learning rate, stepped after every batch: it rises
+    to ``lr`` over the first ``warmup`` share of the steps, then anneals towards 0
+    (``torch.optim.lr_scheduler.OneCycleLR``).
+
+    Args:
+        loader: batches of the seven :class:`PretrainData` tensors, e.g.
+            ``d2lite.tensor_loader(*data.tensors(), batch_size=128)``; it must have a ``len``.
+        eval_batch: held-out tensors (the seven, all at once) scored with :func:`pretrain_accuracy`
+            after each epoch's last step and, with ``eval_every``, after every ``eval_every``-th
+            step of an epoch (its steps 0, k, 2k, ...).
+
+    Returns:
+        A history: ``loss`` per step; with ``eval_batch``, ``step`` (the 0-based step after which
+        it was measured), ``mlm_accuracy`` and ``nsp_accuracy``; and ``seconds``.
+    """
+    from ._checks import non_negative_float, positive_float
+    from .callbacks import LambdaCallback, LRScheduler
+    from .training import Trainer
+
+    if not isinstance(model, BERTModel):
+        raise TypeError(f"model must be a BERTModel, got {type(model).__name__}")
+    if not hasattr(loader, "__len__") or not hasattr(loader, "__iter__"):
+        raise TypeError(f"loader must be an iterable of batches with a len (e.g. a DataLoader), got "
+                        f"{type(loader).__name__}")
+    if len(loader) == 0:
+        raise ValueError("loader yields no batches: is the pretraining set empty?")
+    if eval_batch is not None and not (isinstance(eval_batch, (list, tuple)) and len(eval_batch) == 7):
+        raise TypeError("eval_batch must be the seven PretrainData tensors (a list or tuple) or None, "
+                        f"got {type(eval_batch).__name__}")
+    eval_every = None if eval_every is None else positive_int("eval_every", eval_every)
+    steps = positive_int("max_epochs", max_epochs) * len(loader)
+    opt = torch.optim.AdamW(model.parameters(), lr=positive_float("lr", lr),
+                            weight_decay=non_negative_float("weight_decay", weight_decay))
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps,
+                                                pct_start=fraction("warmup", warmup))
+    history = {"loss": []}
+    if eval_batch is not None:
+        history.update(step=[], mlm_accuracy=[], nsp_accuracy=[])
+
+    def after_step(trainer, loss):
+        history["loss"].append(float(loss))
+        i = (trainer.steps - 1) % len(loader)  # the step's index within its epoch
+        if eval_batch is not None and (i == len(loader) - 1 or eval_every is not None and i % eval_every == 0):
+            history["step"].append(trainer.steps - 1)
+            held_out = [t.to(trainer.device) for t in eval_batch]
+            for k, v in zip(("mlm_accuracy", "nsp_accuracy"), pretrain_accuracy(model, held_out)):
+                history[k].append(v)
+
+    trainer = Trainer(max_epochs=max_epochs, device=device,
+                      callbacks=[LRScheduler(sched, every="batch"), LambdaCallback(on_batch_end=after_step)])
+    trainer.fit(model, loader, optimizer=opt, batch_loss=lambda model, b: (pretrain_loss(model, *b)[0], len(b[0])))
+    history["seconds"] = trainer.seconds
+    return history

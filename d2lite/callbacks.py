@@ -1,20 +1,31 @@
-"""Extensions to :class:`d2lite.Trainer`: live plot, progress bar, early stopping, summary.
+"""Extensions to :class:`d2lite.Trainer`: live plot, progress bar, early stopping, summary,
+learning-rate schedules, and callbacks made of plain functions.
 
-A callback overrides any of three hooks; each receives the trainer, whose ``history``,
-``epoch``, ``max_epochs``, ``model`` and ``should_stop`` it may read (and ``should_stop`` set).
+A callback overrides any of four hooks; each receives the trainer, whose ``history``,
+``epoch``, ``steps``, ``max_epochs``, ``model``, ``grad_norm`` and ``should_stop`` it may read
+(and ``should_stop`` set). ``on_fit_end`` runs even when training stops with an error.
 """
 from __future__ import annotations
 
 import copy
 import math
 
+import torch
+
+from ._checks import boolean, callable_, non_negative_float, one_of, positive_int, text
 from .plotting import figure, live_frontend
+
+__all__ = ["Callback", "EarlyStopping", "LRScheduler", "LambdaCallback", "LivePlot", "ProgressBar", "Summary",
+           "default_callbacks"]
 
 
 class Callback:
     """Base class: every hook does nothing."""
 
     def on_fit_start(self, trainer) -> None: ...
+
+    def on_batch_end(self, trainer, loss: torch.Tensor) -> None:
+        """After each optimiser step; ``loss`` is the batch's detached loss (``float(loss)`` syncs a GPU)."""
 
     def on_epoch_end(self, trainer, logs: dict[str, float]) -> None: ...
 
@@ -36,7 +47,7 @@ class LivePlot(Callback):
     """
 
     def __init__(self, *, every: int = 1):
-        self.every = every
+        self.every = positive_int("every", every)
 
     def on_fit_start(self, trainer) -> None:
         self.live, self.handle, self.fig = live_frontend(), None, None
@@ -109,20 +120,16 @@ class EarlyStopping(Callback):
         restore_best: load the best epoch's weights back into the model at the end.
 
     Raises:
-        ValueError: bad ``mode``/``patience``, or (during fit) ``monitor`` is not logged.
+        TypeError, ValueError: a bad argument (the message names it); during fit, ValueError if
+            ``monitor`` is not logged.
     """
 
     def __init__(self, *, monitor: str = "val_loss", patience: int = 3, min_delta: float = 0.0,
                  mode: str = "min", restore_best: bool = True):
-        if mode not in ("min", "max"):
-            raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
-        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 1:
-            raise ValueError(f"patience must be an int >= 1, got {patience!r}")
-        if not min_delta >= 0:
-            raise ValueError(f"min_delta must be >= 0, got {min_delta!r}")
-        self.monitor, self.patience, self.min_delta = monitor, patience, min_delta
-        self.sign = 1.0 if mode == "min" else -1.0
-        self.restore_best = restore_best
+        self.monitor, self.patience = text("monitor", monitor), positive_int("patience", patience)
+        self.min_delta = non_negative_float("min_delta", min_delta)
+        self.sign = 1.0 if one_of("mode", mode, ("min", "max")) == "min" else -1.0
+        self.restore_best = boolean("restore_best", restore_best)
 
     def on_fit_start(self, trainer) -> None:
         self.best, self.best_epoch, self.best_state, self.wait = math.inf, 0, None, 0
@@ -143,3 +150,56 @@ class EarlyStopping(Callback):
     def on_fit_end(self, trainer) -> None:
         if self.restore_best and self.best_state is not None:
             trainer.model.load_state_dict(self.best_state)
+
+
+class LRScheduler(Callback):
+    """Step a ``torch.optim.lr_scheduler`` scheduler after every epoch or every batch.
+
+    Args:
+        scheduler: built on the optimiser passed to :meth:`Trainer.fit`, e.g.
+            ``CosineAnnealingLR(optimizer, T_max=max_epochs)`` (``every="epoch"``) or
+            ``OneCycleLR(optimizer, max_lr, total_steps=max_epochs * len(loader))`` (``every="batch"``).
+        every: ``"epoch"`` or ``"batch"``: when to call ``scheduler.step()``.
+        monitor: for ``ReduceLROnPlateau`` only, the epoch log it watches, e.g. ``"val_loss"``.
+    """
+
+    def __init__(self, scheduler, *, every: str = "epoch", monitor: str | None = None):
+        from torch.optim.lr_scheduler import LRScheduler as Base, ReduceLROnPlateau
+
+        if not isinstance(scheduler, (Base, ReduceLROnPlateau)):
+            raise TypeError(f"scheduler must be a torch.optim.lr_scheduler scheduler, got {type(scheduler).__name__}")
+        self.scheduler, self.every = scheduler, one_of("every", every, ("epoch", "batch"))
+        plateau = isinstance(scheduler, ReduceLROnPlateau)
+        if plateau != (monitor is not None) or plateau and every != "epoch":
+            raise ValueError("monitor (the log to watch, e.g. 'val_loss') goes with a ReduceLROnPlateau stepped "
+                             f"every epoch and only with it; got monitor={monitor!r}, every={every!r} for a "
+                             f"{type(scheduler).__name__}")
+        self.monitor = None if monitor is None else text("monitor", monitor)
+
+    def on_batch_end(self, trainer, loss) -> None:
+        if self.every == "batch":
+            self.scheduler.step()
+
+    def on_epoch_end(self, trainer, logs) -> None:
+        if self.every != "epoch":
+            return
+        if self.monitor is None:
+            self.scheduler.step()
+        elif self.monitor in logs:
+            self.scheduler.step(logs[self.monitor])
+        else:
+            raise ValueError(f"LRScheduler monitors {self.monitor!r}, but the logs hold only {sorted(logs)}")
+
+
+class LambdaCallback(Callback):
+    """A callback made of plain functions, one per hook, each called with the hook's arguments.
+
+    >>> norms = []
+    >>> LambdaCallback(on_batch_end=lambda trainer, loss: norms.append(float(trainer.grad_norm)))
+    """
+
+    def __init__(self, *, on_fit_start=None, on_batch_end=None, on_epoch_end=None, on_fit_end=None):
+        for name, fn in (("on_fit_start", on_fit_start), ("on_batch_end", on_batch_end),
+                         ("on_epoch_end", on_epoch_end), ("on_fit_end", on_fit_end)):
+            if fn is not None:
+                setattr(self, name, callable_(name, fn))

@@ -207,6 +207,12 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, X: torch.Tensor, *
     :func:`discriminator_loss`; each generator update takes fresh noise and descends
     :func:`generator_loss` of kind ``loss``. Both players use Adam with ``betas``.
 
+    This is the one training loop of d2lite that does not run through :class:`d2lite.Trainer`,
+    on purpose: a round takes two optimisers and two alternating steps (the discriminator's on
+    real and fake samples with the generator frozen, then the generator's through the
+    discriminator), it draws its own batches and noise rather than reading a loader, and it counts
+    rounds, not epochs. Folded into the Trainer's one-loss, one-optimiser step it would read worse.
+
     Args:
         generator: maps ``(b, latent_dim)`` noise to ``(b, d)`` samples.
         discriminator: maps ``(b, d)`` samples to ``(b,)`` logits.

@@ -369,32 +369,32 @@ def node_accuracy(model: nn.Module, data: GraphData, mask: torch.Tensor) -> floa
 
 def fit_nodes(model: nn.Module, data: GraphData, *, lr: float = 0.01, weight_decay: float = 5e-4,
               max_epochs: int = 200) -> dict[str, list[float]]:
-    """Full-batch Adam on the training mask; keeps the weights of the best validation epoch.
-
-    Best: highest validation accuracy, ties broken by validation loss. ``model`` must sit on
-    ``data``'s device. Returns lists per epoch: loss, val_loss, train_accuracy, val_accuracy.
-    """
-    max_epochs = positive_int("max_epochs", max_epochs)
+    """Full-batch Adam on the training mask through :class:`d2lite.Trainer` (each epoch one batch,
+    the graph); keeps the weights of the best validation epoch: highest validation accuracy, ties
+    broken by validation loss. ``model`` moves to ``data``'s device. Returns lists per epoch: loss,
+    val_loss, train_accuracy, val_accuracy (the last three in eval mode, after the epoch's step)."""
+    from . import _checks, callbacks, training
+    _checks.module("model", model)
+    _checks.module("data", data, GraphData)
+    trainer = training.Trainer(max_epochs=max_epochs, device=data.X.device, callbacks=[])
     optimizer = torch.optim.Adam(model.parameters(), lr=non_negative_float("lr", lr),
                                  weight_decay=non_negative_float("weight_decay", weight_decay))
-    loss_fn, best = nn.CrossEntropyLoss(), None
+    loss_fn, best = nn.CrossEntropyLoss(), {}
     history = {k: [] for k in ("loss", "val_loss", "train_accuracy", "val_accuracy")}
-    for _ in range(max_epochs):
-        model.train()
-        logits = model(data.X, data.A)
-        loss = loss_fn(logits[data.train_mask], data.y[data.train_mask])
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
+
+    @torch.no_grad()
+    def end_epoch(trainer, logs):  # evaluate after the step; remember the best weights
         model.eval()
-        with torch.no_grad():
-            logits = model(data.X, data.A)
-            pred = logits.argmax(1)
-            val_loss = loss_fn(logits[data.val_mask], data.y[data.val_mask]).item()
-            accs = [(pred[m] == data.y[m]).float().mean().item() for m in (data.train_mask, data.val_mask)]
-        for k, v in zip(history, (loss.item(), val_loss, *accs)):
+        logits = model(data.X, data.A)
+        val_loss = loss_fn(logits[data.val_mask], data.y[data.val_mask]).item()
+        accs = [(logits.argmax(1)[m] == data.y[m]).float().mean().item() for m in (data.train_mask, data.val_mask)]
+        for k, v in zip(history, (logs["train_loss"], val_loss, *accs)):
             history[k].append(v)
-        if best is None or (accs[1], -val_loss) > best[0]:
-            best = ((accs[1], -val_loss), {k: v.clone() for k, v in model.state_dict().items()})
-    model.load_state_dict(best[1])
+        if not best or (accs[1], -val_loss) > best["score"]:
+            best.update(score=(accs[1], -val_loss), state={k: v.clone() for k, v in model.state_dict().items()})
+
+    trainer.callbacks = [callbacks.LambdaCallback(on_epoch_end=end_epoch, on_fit_end=lambda trainer: best and
+                                                  model.load_state_dict(best["state"]))]
+    trainer.fit(model, [data], optimizer=optimizer,
+                batch_loss=lambda model, g: (loss_fn(model(g.X, g.A)[g.train_mask], g.y[g.train_mask]), 1))
     return history

@@ -3,7 +3,7 @@
 >>> vocab = Vocab(tokenize(corpus, "char"))
 >>> ids = vocab[tokenize(corpus, "char")]
 >>> model = RNNLM(vocab_size=len(vocab), num_hiddens=128, cell="lstm", embed_size=32)
->>> history = train_lm(model, lm_loader(ids, 32, 64), num_epochs=5, lr=0.01)
+>>> history = train_lm(model, lm_loader(ids, 32, 64), max_epochs=5, lr=0.01)
 >>> generate_text(model, vocab, "to be ", num_tokens=40)
 
 Perplexity (困惑度) is ``exp`` of the average next-token cross-entropy, the same for every model
@@ -194,42 +194,41 @@ def perplexity(model: nn.Module, loader, device=None) -> float:
     return math.exp(total / count)
 
 
-def train_lm(model: nn.Module, train_loader, *, num_epochs: int, lr: float, optimizer: str = "adam",
+def train_lm(model: nn.Module, train_loader, *, max_epochs: int, lr: float, optimizer: str = "adam",
              grad_clip: float | None = 1.0, device=None, val_loader=None) -> dict:
-    """Train a language model on ``(X, Y)`` windows; each window starts from a zero state.
+    """Train a language model on ``(X, Y)`` windows with :class:`d2lite.Trainer`; each window
+    starts from a zero state.
 
     Returns a history: ``train_perplexity`` and (with ``val_loader``) ``val_perplexity`` per epoch,
     ``grad_norm`` per step (the global norm *before* clipping), and ``seconds``.
     """
-    positive_int("num_epochs", num_epochs)
+    from ._checks import positive_float
+    from .callbacks import LambdaCallback
+    from .training import Trainer
+
     one_of("optimizer", optimizer, ("adam", "sgd"))
-    if not lr > 0:
-        raise ValueError(f"lr must be > 0, got {lr}")
-    if grad_clip is not None and not grad_clip > 0:
-        raise ValueError(f"grad_clip must be a positive number or None, got {grad_clip!r}")
-    device = device if isinstance(device, torch.device) else get_device(device)
-    model.to(device).train()
-    opt = (torch.optim.Adam if optimizer == "adam" else torch.optim.SGD)(model.parameters(), lr=lr)
     history = collections.defaultdict(list)
-    start = time.perf_counter()
-    for _ in range(num_epochs):
-        total, count = torch.zeros((), device=device), 0
-        for X, Y in train_loader:
-            X, Y = X.to(device), Y.to(device)
-            logits, _ = model(X)
-            loss = F.cross_entropy(logits.flatten(0, 1), Y.flatten())
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            limit = grad_clip if grad_clip is not None else math.inf
-            history["grad_norm"].append(float(nn.utils.clip_grad_norm_(model.parameters(), limit)))
-            opt.step()
-            total, count = total + loss.detach() * Y.numel(), count + Y.numel()
-        if count == 0:
-            raise ValueError("train_loader yielded no batches: is the training set empty?")
-        history["train_perplexity"].append(math.exp(float(total) / count))
+
+    def lm_loss(model, batch):  # mean cross-entropy per token; the epoch mean weights by tokens
+        X, Y = batch
+        logits, _ = model(X)
+        return F.cross_entropy(logits.flatten(0, 1), Y.flatten()), Y.numel()
+
+    def end_epoch(trainer, logs):
+        history["train_perplexity"].append(math.exp(logs["train_loss"]))
         if val_loader is not None:
-            history["val_perplexity"].append(perplexity(model, val_loader, device))
-    history["seconds"] = time.perf_counter() - start
+            history["val_perplexity"].append(perplexity(model, val_loader, trainer.device))
+
+    record = LambdaCallback(on_batch_end=lambda trainer, loss: history["grad_norm"].append(float(trainer.grad_norm)),
+                            on_epoch_end=end_epoch)
+    trainer = Trainer(max_epochs=max_epochs, device=device, callbacks=[record],
+                      grad_clip=math.inf if grad_clip is None else grad_clip)  # inf: measure the norm, clip nothing
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    opt_class = torch.optim.Adam if optimizer == "adam" else torch.optim.SGD
+    opt = opt_class(model.parameters(), lr=positive_float("lr", lr))
+    trainer.fit(model, train_loader, optimizer=opt, batch_loss=lm_loss)
+    history["seconds"] = trainer.seconds
     return dict(history)
 
 

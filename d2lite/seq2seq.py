@@ -118,39 +118,29 @@ def teacher_inputs(Y: torch.Tensor, bos: int) -> torch.Tensor:
     return torch.cat([torch.full_like(Y[:, :1], bos), Y[:, :-1]], dim=1)
 
 
-def train_seq2seq(model: nn.Module, train_loader, *, num_epochs: int, lr: float, bos: int,
+def train_seq2seq(model: nn.Module, train_loader, *, max_epochs: int, lr: float, bos: int,
                   device=None, grad_clip: float | None = 1.0) -> dict:
-    """Train with Adam, teacher forcing and the masked :func:`sequence_loss`.
+    """Train with Adam, teacher forcing and the masked :func:`sequence_loss`, through :class:`d2lite.Trainer`.
 
     ``train_loader`` yields ``(X, X_len, Y, Y_len)``. Returns ``{"loss": [...], "seconds": s}``
     with the token-averaged training loss of each epoch.
     """
-    positive_int("num_epochs", num_epochs)
+    from ._checks import positive_float
+    from .training import Trainer
+
+    trainer = Trainer(max_epochs=max_epochs, device=device, callbacks=[], grad_clip=grad_clip)
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
-    if not lr > 0:
-        raise ValueError(f"lr must be > 0, got {lr}")
-    device = device if isinstance(device, torch.device) else get_device(device)
-    model.to(device).train()
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    history, start = {"loss": []}, time.perf_counter()
-    for _ in range(num_epochs):
-        total, tokens = torch.zeros((), device=device), 0
-        for X, X_len, Y, Y_len in train_loader:
-            X, X_len, Y, Y_len = X.to(device), X_len.to(device), Y.to(device), Y_len.to(device)
-            loss = sequence_loss(model(X, X_len, teacher_inputs(Y, bos)), Y, Y_len)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            if grad_clip is not None:
-                nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
-            optimizer.step()
-            n = int(Y_len.sum())
-            total, tokens = total + loss.detach() * n, tokens + n
-        if tokens == 0:
-            raise ValueError("train_loader yielded no batches: is the training set empty?")
-        history["loss"].append(float(total) / tokens)
-    history["seconds"] = time.perf_counter() - start
-    return history
+    if isinstance(bos, bool) or not isinstance(bos, int) or bos < 0:
+        raise TypeError(f"bos must be a non-negative int token index, got {bos!r}")
+    optimizer = torch.optim.Adam(model.parameters(), lr=positive_float("lr", lr))
+
+    def seq_loss(model, batch):  # the loss averages over the valid target tokens; so does the epoch
+        X, X_len, Y, Y_len = batch
+        return sequence_loss(model(X, X_len, teacher_inputs(Y, bos)), Y, Y_len), int(Y_len.sum())
+
+    history = trainer.fit(model, train_loader, optimizer=optimizer, batch_loss=seq_loss)
+    return {"loss": history["train_loss"], "seconds": trainer.seconds}
 
 
 # ----------------------------------------------------------------------------------- decoding

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from d2lite.bert import (BERT_RESERVED, BERTClassifier, BERTEncoder, BERTModel, MaskLM, get_tokens_and_segments,
-                         mask_tokens, pretrain_data, pretrain_loss)
+                         mask_tokens, pretrain, pretrain_accuracy, pretrain_data, pretrain_loss)
 from d2lite.text import Vocab
 
 DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA"))]
@@ -145,3 +145,57 @@ def test_causal_valid_lens_hide_the_right_context():
     assert not torch.allclose(encoder(tokens, segments)[:, :4], encoder(changed, segments)[:, :4], atol=1e-5)
     with pytest.raises(ValueError, match="valid_lens"):
         encoder(tokens, segments, torch.ones(2, 5, dtype=torch.long))
+
+
+def _pretrain_setup():
+    v = vocab()
+    docs = [SENTS, SENTS[::-1], SENTS[1:] + SENTS[:1]]
+    data = pretrain_data(docs, v, max_len=20, seed=0)
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(*data.tensors()), batch_size=3, shuffle=True,
+                                         generator=torch.Generator().manual_seed(0))
+    return small_model(len(v), max_len=20), loader, data
+
+
+def test_pretrain_is_the_hand_written_loop():
+    """d2lite's pretrain (the Trainer, a batch-stepped OneCycleLR) = the loop section 10.1 explains."""
+    model, loader, data = _pretrain_setup()
+    history = pretrain(model, loader, max_epochs=3, lr=5e-3, eval_batch=list(data.tensors()), eval_every=2,
+                       device="cpu")
+    ref, loader, _ = _pretrain_setup()
+    opt = torch.optim.AdamW(ref.parameters(), lr=5e-3, weight_decay=0.01)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=5e-3, total_steps=3 * len(loader), pct_start=0.1)
+    losses = []
+    for _ in range(3):
+        for batch in loader:
+            loss, _, _ = pretrain_loss(ref, *batch)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            losses.append(loss.item())
+    assert history["loss"] == losses and len(losses) == 3 * len(loader) == 9
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), ref.state_dict().values()))
+    assert history["step"] == [0, 2, 3, 5, 6, 8]  # steps 0 and 2 (every 2nd) of each epoch of 3; 2 is its last
+    mlm, nsp = pretrain_accuracy(ref, list(data.tensors()))
+    assert (history["mlm_accuracy"][-1], history["nsp_accuracy"][-1]) == (mlm, nsp)
+    assert model.training  # pretrain_accuracy restores the mode
+
+
+def test_pretrain_errors():
+    model, loader, data = _pretrain_setup()
+    with pytest.raises(TypeError, match="BERTModel"):
+        pretrain(torch.nn.Linear(2, 2), loader, max_epochs=1, lr=1e-3)
+    with pytest.raises(TypeError, match="loader"):
+        pretrain(model, (batch for batch in loader), max_epochs=1, lr=1e-3)
+    with pytest.raises(ValueError, match="loader"):
+        pretrain(model, [], max_epochs=1, lr=1e-3)
+    with pytest.raises(TypeError, match="max_epochs"):
+        pretrain(model, loader, max_epochs=1.5, lr=1e-3)
+    with pytest.raises(TypeError, match="lr"):
+        pretrain(model, loader, max_epochs=1, lr="fast")
+    with pytest.raises(ValueError, match="warmup"):
+        pretrain(model, loader, max_epochs=1, lr=1e-3, warmup=1.0)
+    with pytest.raises(ValueError, match="eval_every"):
+        pretrain(model, loader, max_epochs=1, lr=1e-3, eval_batch=list(data.tensors()), eval_every=0)
+    with pytest.raises(TypeError, match="eval_batch"):
+        pretrain(model, loader, max_epochs=1, lr=1e-3, eval_batch=data)

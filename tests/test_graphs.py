@@ -265,3 +265,9 @@ def test_fit_nodes_keeps_the_best_validation_epoch():
     assert node_accuracy(model, data, data.val_mask) == pytest.approx(max(history["val_accuracy"]))
     with pytest.raises(TypeError, match="max_epochs"):
         fit_nodes(model, data, max_epochs=1.5)
+    with pytest.raises(TypeError, match="model must be a Module"):
+        fit_nodes("a GCN", data)
+    with pytest.raises(TypeError, match="data must be a GraphData"):
+        fit_nodes(model, (data.X, data.A))
+    with pytest.raises(TypeError, match="lr"):
+        fit_nodes(model, data, lr="0.01")

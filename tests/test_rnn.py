@@ -44,7 +44,7 @@ def test_training_beats_bigram_and_generates():
     vocab, ids = char_data()
     loader = text.lm_loader(ids, 16, 16)
     model = rnn.RNNLM(vocab_size=len(vocab), num_hiddens=32, cell="gru", embed_size=16)
-    hist = rnn.train_lm(model, loader, num_epochs=8, lr=0.02, device="cpu", val_loader=loader)
+    hist = rnn.train_lm(model, loader, max_epochs=8, lr=0.02, device="cpu", val_loader=loader)
     assert len(hist["train_perplexity"]) == 8 and len(hist["grad_norm"]) == 8 * len(loader)
     bigram = rnn.NGramLM(2, vocab_size=len(vocab), k=0.01).fit(ids).perplexity(ids)
     assert hist["val_perplexity"][-1] < bigram
@@ -60,7 +60,7 @@ def test_clipping_bounds_the_update():
     vocab, ids = char_data()
     loader = text.lm_loader(ids, 16, 16)
     model = rnn.RNNLM(vocab_size=len(vocab), num_hiddens=32)
-    hist = rnn.train_lm(model, loader, num_epochs=1, lr=1e-3, optimizer="sgd", grad_clip=0.01, device="cpu")
+    hist = rnn.train_lm(model, loader, max_epochs=1, lr=1e-3, optimizer="sgd", grad_clip=0.01, device="cpu")
     assert max(hist["grad_norm"]) > 0.01   # recorded before clipping
 
 
@@ -95,7 +95,11 @@ def test_bad_input_errors():
     with pytest.raises(TypeError, match="num_hiddens"):
         rnn.RNNLM(vocab_size=5, num_hiddens=8.0)
     with pytest.raises(ValueError, match="optimizer"):
-        rnn.train_lm(model, text.lm_loader(ids, 8, 4), num_epochs=1, lr=0.1, optimizer="lbfgs")
+        rnn.train_lm(model, text.lm_loader(ids, 8, 4), max_epochs=1, lr=0.1, optimizer="lbfgs")
+    for kwargs, err in ((dict(grad_clip="1"), TypeError), (dict(grad_clip=-1.0), ValueError),
+                        (dict(lr="0.1"), TypeError), (dict(max_epochs=0), ValueError)):
+        with pytest.raises(err, match=next(iter(kwargs))):
+            rnn.train_lm(model, text.lm_loader(ids, 8, 4), **{"max_epochs": 1, "lr": 0.1, **kwargs})
 
 
 @pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(
@@ -104,7 +108,7 @@ def test_runs_on_device(device):
     vocab, ids = char_data()
     loader = text.lm_loader(ids, 16, 16)
     model = rnn.RNNLM(vocab_size=len(vocab), num_hiddens=16, cell="lstm")
-    hist = rnn.train_lm(model, loader, num_epochs=1, lr=0.01, device=device, val_loader=loader)
+    hist = rnn.train_lm(model, loader, max_epochs=1, lr=0.01, device=device, val_loader=loader)
     assert next(model.parameters()).device.type == device and len(hist["val_perplexity"]) == 1
     assert rnn.generate_text(model, vocab, "to", 4, temperature=0.5).startswith("to")
     clf = rnn.SequenceClassifier(vocab_size=5, num_classes=2, num_hiddens=4).to(device)

@@ -79,7 +79,7 @@ def test_training_learns_copy_and_decoders_agree():
     X, X_len, Y, Y_len = copy_task()
     loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, X_len, Y, Y_len), 32, shuffle=True)
     model = small_model(src_vocab=9, tgt_vocab=9)
-    hist = s2s.train_seq2seq(model, loader, num_epochs=40, lr=0.02, bos=BOS, device="cpu")
+    hist = s2s.train_seq2seq(model, loader, max_epochs=40, lr=0.02, bos=BOS, device="cpu")
     assert hist["loss"][-1] < 0.3 * hist["loss"][0]
     preds, g_scores = s2s.greedy_decode(model, X[:64], X_len[:64], bos=BOS, eos=EOS, max_len=8)
     assert s2s.exact_match(preds, X[:64].tolist()) > 0.6
@@ -150,6 +150,11 @@ def test_runs_on_device(device):
     assert len(preds) == 5 and scores.device.type == "cpu"
     X, X_len, Y, Y_len = copy_task(n=32)
     loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, X_len, Y, Y_len), 16)
-    hist = s2s.train_seq2seq(small_model(src_vocab=9, tgt_vocab=9), loader, num_epochs=1, lr=0.01,
+    hist = s2s.train_seq2seq(small_model(src_vocab=9, tgt_vocab=9), loader, max_epochs=1, lr=0.01,
                              bos=BOS, device=device)
     assert len(hist["loss"]) == 1
+    for kwargs, err in ((dict(grad_clip="1"), TypeError), (dict(lr=float("nan")), ValueError),
+                        (dict(bos=-1), TypeError), (dict(max_epochs=1.0), TypeError)):
+        with pytest.raises(err, match=next(iter(kwargs))):
+            s2s.train_seq2seq(small_model(src_vocab=9, tgt_vocab=9), loader,
+                              **{"max_epochs": 1, "lr": 0.01, "bos": BOS, "device": device, **kwargs})

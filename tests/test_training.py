@@ -1,3 +1,5 @@
+import math
+
 import pytest
 import torch
 from torch import nn
@@ -262,3 +264,160 @@ def test_channels_last_leaves_other_inputs_alone(blobs):
     assert len(h["train_loss"]) == 1
     with pytest.raises(TypeError, match="nn.Module"):
         d2l.uses_channels_last("a model", "cpu")
+
+
+# ----------------------------------------------------------- any batch, per-batch hooks, schedules
+def test_batch_loss_trains_on_any_batch_like_loss_fn():
+    """Dict batches through batch_loss compute what (X, y) batches through loss_fn do."""
+    X, y = d2l.toy_2d("blobs", num_examples=256, noise=0.0, seed=0)
+
+    class Dicts:  # re-iterable, like a DataLoader
+        def __init__(self, loader):
+            self.loader = loader
+
+        def __iter__(self):
+            return ({"x": X, "label": y} for X, y in self.loader)
+
+    def loaders():
+        return d2l.make_loader(X, y, batch_size=32, seed=0), d2l.make_loader(X, y, batch_size=64, shuffle=False)
+
+    h_pairs = _fit(d2l.Trainer(max_epochs=3, callbacks=[]), loaders())[1]
+    model, (train, val) = _model(), loaders()
+
+    def batch_loss(model, batch):
+        return nn.functional.cross_entropy(model(batch["x"]), batch["label"]), len(batch["label"])
+
+    trainer = d2l.Trainer(max_epochs=3, callbacks=[])
+    h = trainer.fit(model, Dicts(train), batch_loss=batch_loss, optimizer=torch.optim.SGD(model.parameters(), lr=0.1),
+                    val_loader=Dicts(val))
+    assert h.keys() == h_pairs.keys() and all(h[k] == pytest.approx(h_pairs[k], rel=1e-6) for k in h)
+    assert trainer.evaluate(model, Dicts(val), batch_loss=batch_loss)["loss"] == pytest.approx(h["val_loss"][-1])
+
+
+def test_on_batch_end_sees_every_step_and_its_loss(blobs):
+    seen = []
+    probe = d2l.LambdaCallback(on_batch_end=lambda trainer, loss: seen.append((trainer.steps, float(loss))))
+    trainer = d2l.Trainer(max_epochs=2, callbacks=[probe])
+    h = _fit(trainer, blobs)[1]
+    n = len(blobs[0])
+    assert [s for s, _ in seen] == list(range(1, 2 * n + 1)) and trainer.steps == 2 * n
+    batch_sizes = [len(y) for _, y in blobs[0]]
+    first_epoch = sum(loss * b for (_, loss), b in zip(seen[:n], batch_sizes)) / sum(batch_sizes)
+    assert first_epoch == pytest.approx(h["train_loss"][0], rel=1e-5)
+
+
+def test_grad_norm_is_measured_before_clipping_and_inf_clips_nothing(blobs):
+    X, y = next(iter(blobs[0]))
+    norms = {}
+    for clip in (1e-3, math.inf):
+        model = _model()
+        trainer = d2l.Trainer(max_epochs=1, grad_clip=clip, callbacks=[])
+        trainer.fit(model, [(X, y)], loss_fn=nn.CrossEntropyLoss(), optimizer=torch.optim.SGD(model.parameters(), lr=1.0))
+        norms[clip] = float(trainer.grad_norm)
+    assert norms[1e-3] == pytest.approx(norms[math.inf]) and norms[math.inf] > 1e-2
+    assert d2l.Trainer(max_epochs=1, callbacks=[]).grad_norm is None
+
+
+@pytest.mark.parametrize("every", ["epoch", "batch"])
+def test_lr_scheduler_steps_every_epoch_or_batch(blobs, every):
+    model = _model()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+    lrs = []
+    watch = d2l.LambdaCallback(on_epoch_end=lambda trainer, logs: lrs.append(opt.param_groups[0]["lr"]))
+    d2l.Trainer(max_epochs=2, callbacks=[d2l.LRScheduler(sched, every=every), watch]).fit(
+        model, blobs[0], loss_fn=nn.CrossEntropyLoss(), optimizer=opt)
+    per_epoch = 1 if every == "epoch" else len(blobs[0])
+    assert lrs == pytest.approx([0.1 * 0.5 ** per_epoch, 0.1 * 0.5 ** (2 * per_epoch)])
+
+
+def test_lr_scheduler_on_plateau_reads_the_monitored_log(blobs):
+    model = _model()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, patience=0, factor=0.5, threshold=10.0)
+    trainer = d2l.Trainer(max_epochs=3, callbacks=[d2l.LRScheduler(plateau, monitor="val_loss")])
+    trainer.fit(model, blobs[0], loss_fn=nn.CrossEntropyLoss(), optimizer=opt, val_loader=blobs[1])
+    assert opt.param_groups[0]["lr"] < 0.1  # a 10x relative improvement never comes: it halves
+    with pytest.raises(ValueError, match="val_f1"):
+        d2l.Trainer(max_epochs=1, callbacks=[d2l.LRScheduler(plateau, monitor="val_f1")]).fit(
+            model, blobs[0], loss_fn=nn.CrossEntropyLoss(), optimizer=opt)
+
+
+def test_on_fit_end_runs_when_training_fails(blobs):
+    calls, bar = [], d2l.ProgressBar()
+
+    class Boom(d2l.Callback):
+        def on_epoch_end(self, trainer, logs):
+            raise RuntimeError("boom")
+
+        def on_fit_end(self, trainer):
+            calls.append(("end", trainer.epoch, dict(trainer.history)))
+
+    trainer = d2l.Trainer(max_epochs=5, callbacks=[bar, Boom()])
+    with pytest.raises(RuntimeError, match="boom"):
+        _fit(trainer, blobs)
+    assert calls[0][:2] == ("end", 1) and len(calls[0][2]["train_loss"]) == 1
+    assert bar.bar.n == 1 and bar.bar.disable  # tqdm.close() sets disable: the bar was closed
+    assert trainer.seconds >= 0
+
+
+@pytest.mark.parametrize("kwargs, err, match", [
+    (dict(grad_clip="1.0"), TypeError, "grad_clip"),
+    (dict(grad_clip=float("nan")), ValueError, "grad_clip"),
+    (dict(grad_clip=0), ValueError, "grad_clip"),
+    (dict(grad_clip=True), TypeError, "grad_clip"),
+    (dict(max_epochs="3"), TypeError, "max_epochs"),
+    (dict(max_epochs=2.5), TypeError, "max_epochs"),
+    (dict(metrics=[d2l.accuracy]), TypeError, "metrics"),
+    (dict(callbacks=d2l.Summary()), TypeError, "callbacks"),
+    (dict(device=3), TypeError, "device"),
+])
+def test_trainer_more_bad_settings(kwargs, err, match):
+    with pytest.raises(err, match=match):
+        d2l.Trainer(**{"max_epochs": 1, **kwargs})
+
+
+@pytest.mark.parametrize("make, err, match", [
+    (lambda: d2l.LivePlot(every=0), ValueError, "every"),
+    (lambda: d2l.LivePlot(every="x"), TypeError, "every"),
+    (lambda: d2l.EarlyStopping(monitor=3), TypeError, "monitor"),
+    (lambda: d2l.EarlyStopping(min_delta="x"), TypeError, "min_delta"),
+    (lambda: d2l.EarlyStopping(min_delta=-1), ValueError, "min_delta"),
+    (lambda: d2l.EarlyStopping(restore_best="x"), TypeError, "restore_best"),
+    (lambda: d2l.EarlyStopping(patience=0), ValueError, "patience"),
+    (lambda: d2l.EarlyStopping(patience="3"), TypeError, "patience"),
+    (lambda: d2l.EarlyStopping(mode="best"), ValueError, "mode"),
+    (lambda: d2l.LRScheduler("cosine"), TypeError, "scheduler"),
+    (lambda: d2l.LRScheduler(_sched(), every="step"), ValueError, "every"),
+    (lambda: d2l.LRScheduler(_sched(), monitor="val_loss"), ValueError, "monitor"),
+    (lambda: d2l.LambdaCallback(on_batch_end="print"), TypeError, "on_batch_end"),
+])
+def test_callback_bad_settings(make, err, match):
+    with pytest.raises(err, match=match):
+        make()
+
+
+def _sched():
+    opt = torch.optim.SGD(_model().parameters(), lr=0.1)
+    return torch.optim.lr_scheduler.StepLR(opt, step_size=1)
+
+
+def test_fit_bad_loss_arguments(blobs):
+    model = _model()
+    opt, loss = torch.optim.SGD(model.parameters(), lr=0.1), nn.CrossEntropyLoss()
+    trainer = d2l.Trainer(max_epochs=1, callbacks=[])
+    with pytest.raises(ValueError, match="both"):
+        trainer.fit(model, blobs[0], loss_fn=loss, batch_loss=lambda m, b: (loss(m(b[0]), b[1]), 1), optimizer=opt)
+    with pytest.raises(ValueError, match="neither"):
+        trainer.fit(model, blobs[0], optimizer=opt)
+    with pytest.raises(TypeError, match="batch_loss must be callable"):
+        trainer.fit(model, blobs[0], batch_loss="mse", optimizer=opt)
+    with pytest.raises(TypeError, match=r"batch_loss must return a pair \(loss tensor, n\)"):
+        trainer.fit(model, blobs[0], batch_loss=lambda m, b: loss(m(b[0]), b[1]), optimizer=opt)
+    with pytest.raises(TypeError, match="train_loader"):
+        trainer.fit(model, 3, loss_fn=loss, optimizer=opt)
+    with pytest.raises(TypeError, match="val_loader"):
+        trainer.fit(model, blobs[0], loss_fn=loss, optimizer=opt, val_loader=3)
+    with pytest.raises(ValueError, match="metrics"):
+        d2l.Trainer(max_epochs=1, metrics={"accuracy": d2l.accuracy}, callbacks=[]).fit(
+            model, blobs[0], batch_loss=lambda m, b: (loss(m(b[0]), b[1]), 1), optimizer=opt)
