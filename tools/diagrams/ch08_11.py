@@ -377,3 +377,45 @@ def cnn_rnn_self_attention() -> Diagram:
         d.text(mid, 250, "path x_1 to y_5:", size=12, color=MUTED)
         d.text(mid, 270, path, size=12, color=MUTED)
     return d
+
+
+@diagram("bert_task_heads")
+def bert_task_heads() -> Diagram:
+    d = Diagram(670, 410, "Four ways to read a fine-tuned BERT encoder: a class from the cls "
+                "output for one sentence or for a sentence pair, a tag from the output of "
+                "every word of the sentence, and start and end scores from every passage token's output for span "
+                "extraction.")
+    panels = [
+        ("single sentence: class", ["<cls>", "A_1", "A_2", "A_3", "<sep>"], "cls"),
+        ("sentence pair: class", ["<cls>", "A_1", "A_2", "<sep>", "B_1", "<sep>"], "cls"),
+        ("token tagging: a tag per token", ["<cls>", "A_1", "A_2", "A_3", "<sep>"], "tags"),
+        ("span extraction", ["<cls>", "Q_1", "<sep>", "P_1", "P_2", "P_3", "<sep>"], "span"),
+    ]
+    step, bw = 44, 41
+    for p, (name, tokens, head) in enumerate(panels):
+        px, py = 10 + (p % 2) * 330, 8 + (p // 2) * 200
+        d.box(px, py, 320, 192, "", "none", dashed=True)
+        d.text(px + 10, py + 16, name, size=13, bold=True, anchor="start")
+        x0 = px + (320 - step * len(tokens)) / 2 + step / 2
+        xs = [x0 + step * t for t in range(len(tokens))]
+        for t, (x, tok) in enumerate(zip(xs, tokens)):
+            d.box(x - bw / 2, py + 156, bw, 26, tok, "input", size=11)
+            d.arrow((x, py + 156), (x, py + 140))
+            d.arrow((x, py + 114), (x, py + 100))
+            d.box(x - bw / 2, py + 76, bw, 24, f"h_{t}", "state", size=12)
+        d.box(xs[0] - bw / 2, py + 114, xs[-1] - xs[0] + bw, 26, "BERT encoder", "op", size=12)
+        if head == "cls":
+            d.arrow((xs[0], py + 76), (xs[0], py + 58))
+            d.box(xs[0] - 30, py + 30, 90, 28, "W h_{0}: class", "output", size=12)
+        else:
+            reads = [t for t, tok in enumerate(tokens)
+                     if tok[0] in ("A" if head == "tags" else "P")]
+            for t in reads:
+                d.arrow((xs[t], py + 76), (xs[t], py + 62))
+                d.box(xs[t] - bw / 2, py + 30, bw, 32, "tag" if head == "tags"
+                      else "start\nend", "output", size=11)
+            if head == "span":
+                d.text(xs[0] + 10, py + 46, "sᵀh_t, eᵀh_t", size=12, color=MUTED)
+            else:
+                d.text(xs[0] + 4, py + 46, "W h_t", size=12, color=MUTED)
+    return d
