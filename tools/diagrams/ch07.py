@@ -257,12 +257,12 @@ def deep_rnn() -> Diagram:
 
 @diagram("bidirectional_rnn")
 def bidirectional_rnn() -> Diagram:
-    d = Diagram(660, 400, "A bidirectional RNN over three time steps. A forward RNN reads the "
+    d = Diagram(660, 370, "A bidirectional RNN over three time steps. A forward RNN reads the "
                 "inputs from left to right, a backward RNN with its own weights reads them from "
                 "right to left, and the state at each step is the two hidden states "
                 "concatenated.")
     xs = (230, 380, 530)
-    yf, yb, yc, yx = 240, 160, 68, 320     # centres: forward, backward, concatenated, input
+    yf, yb, yc, yx = 216, 136, 44, 296     # centres: forward, backward, concatenated, input
     d.text(16, yx, "input", anchor="start", size=13, color=MUTED)
     d.text(16, yf, "forward", anchor="start", size=13, color=MUTED)
     d.text(16, yb, "backward", anchor="start", size=13, color=MUTED)
@@ -286,7 +286,7 @@ def bidirectional_rnn() -> Diagram:
         d.box(x - 62, yc - 18, 124, 36, f"[{fw}_{{{t}}} ; {bw}_{{{t}}}]", "state", size=13)
         _hop(d, (x - 40, yf - 18), (x - 40, yc + 20))
         d.arrow((x + 26, yb - 18), (x + 26, yc + 20))
-    d.text(330, 372, f"h_t = [{fw}_{{t}} ; {bw}_{{t}}]: step t sees its past through {fw}_{{t}} "
+    d.text(330, 346, f"h_t = [{fw}_{{t}} ; {bw}_{{t}}]: step t sees its past through {fw}_{{t}} "
            f"and its future through {bw}_{{t}}", size=13)
     return d
 
@@ -294,7 +294,7 @@ def bidirectional_rnn() -> Diagram:
 # ----------------------------------------------------------------------------- 7.7
 @diagram("seq2seq_teacher_forcing")
 def seq2seq_teacher_forcing() -> Diagram:
-    d = Diagram(680, 540, "The sequence to sequence model. An encoder GRU reads the source; its "
+    d = Diagram(680, 556, "The sequence to sequence model. An encoder GRU reads the source; its "
                 "final hidden state, the context c, is the decoder's initial state and is also fed "
                 "to the decoder at every step. In training the decoder reads bos followed by the "
                 "true target shifted right; at inference it reads its own previous prediction.")
@@ -338,10 +338,11 @@ def seq2seq_teacher_forcing() -> Diagram:
     d.text(enc[1] + 50, y, "…", size=14)
     d.arrow((enc[2] - 44, y), (enc[2] - 30, y))
     d.text(140, 70, "encoder", size=12, color=MUTED)
+    d.text(492, 84, "decoder", size=12, color=MUTED)
     d.text(140, 270, "source", size=12, color=MUTED)
     dec = (380, 455, 530, 605)
     decoder(0, dec, ("<bos>", "2", "0", "0"), ("2", "0", "0", "6"), False, (enc[2] + 28, y))
-    d.text(492, 18, "targets: 2006-10-04 <eos>", size=12, color=MUTED)
+    d.text(492, 18, "trained to predict the target 2006-10-04 <eos>", size=12, color=MUTED)
     d.text(492, 270, "decoder inputs: <bos> + target shifted right", size=12, color=MUTED)
     d.line([(16, 288), (664, 288)], color=GREY, dashed=True)
     # inference: the decoder alone, fed its own predictions
@@ -404,8 +405,44 @@ def beam_search_tree() -> Diagram:
     d.text(BBE[0], BBE[1] + 28, "beam search: most probable", size=12, color=GREEN)
     d.text(AE3[0], AE3[1] + 28, "greedy search ends here", size=12, color=BLUE)
     d.legend(20, 362, {"state": "in the beam (k = 2)", "plain": "pruned", "output": "finished"})
-    d.line([(420, 362), (446, 362)], color=BLUE, width=2.5)
-    d.text(452, 362, "greedy path", size=12, anchor="start")
+    d.line([(380, 362), (406, 362)], color=BLUE, width=2.5)
+    d.text(412, 362, "greedy path", size=12, anchor="start")
+    d.line([(520, 362), (546, 362)], color=GREEN, width=2.5)
+    d.text(552, 362, "beam's best path", size=12, anchor="start")
     d.text(340, 388, "numbers: probability of the sequence so far (the score is its log)",
            size=12, color=MUTED)
+    return d
+
+
+# ----------------------------------------------------------------------------- 7.2
+@diagram("lm_windows")
+def lm_windows() -> Diagram:
+    d = Diagram(640, 272, "A text of thirteen characters cut into three training windows of "
+                "four characters. Each window is an input, and its target is the same stretch "
+                "of text shifted by one character, so at every position the target is the next "
+                "character.")
+    chars = list("to be, or not")
+    show = ["␣" if c == " " else c for c in chars]
+    cell, x0 = 38, 120
+    rows = {"text": 40, "X: inputs": 110, "Y: targets": 170}
+    for name, y in rows.items():
+        d.text(16, y + cell / 2, name, anchor="start", size=13, color=MUTED)
+    d.grid(x0, rows["text"], 1, len(show), cell, role="plain", values=[show])
+    for i in range(len(show)):
+        d.text(x0 + (i + 0.5) * cell, rows["text"] - 10, str(i), size=10, color=MUTED)
+    seq_len = 4
+    for w in range(3):
+        a = w * seq_len
+        d.grid(x0 + a * cell, rows["X: inputs"], 1, seq_len, cell, role="input",
+               values=[show[a:a + seq_len]])
+        d.grid(x0 + (a + 1) * cell, rows["Y: targets"], 1, seq_len, cell, role="output",
+               values=[show[a + 1:a + 1 + seq_len]])
+        for top, shift in ((rows["X: inputs"], 0), (rows["Y: targets"], 1)):
+            for edge in (a + shift, a + shift + seq_len):
+                xe = x0 + edge * cell
+                d.line([(xe, top - 5), (xe, top + cell + 5)], width=3)
+        d.text(x0 + (a + 0.5 + seq_len / 2) * cell, rows["Y: targets"] + cell + 16,
+               f"window {w + 1}", size=12, color=MUTED)
+    d.text(320, 254, "windows of 4 characters: the target at each position is the next character",
+           size=12)
     return d
