@@ -114,7 +114,7 @@ def probability(name: str, value) -> float:
     return v
 
 
-def dropout(value, name: str = "dropout") -> float:
+def dropout_rate(name: str, value) -> float:
     """A dropout probability in ``[0, 1)`` (1 would drop everything)."""
     v = _real(name, value, "a number in [0, 1)")
     if not 0 <= v < 1:
@@ -340,3 +340,18 @@ def stochastic(name: str, value, shape: tuple, atol: float = 1e-6) -> np.ndarray
     if not np.allclose(sums, 1.0, atol=atol):
         raise ValueError(f"{name} must sum to 1 along its last axis, got sums {np.round(sums, 6)}")
     return p / sums[..., None]  # remove rounding so the tables are exact distributions
+
+
+def attention_inputs(queries, keys, values, query_size=None, key_size=None) -> None:
+    """Shapes and dtypes of ``(batch, n, d)`` queries, keys and values (no values are read)."""
+    for name, x in (("queries", queries), ("keys", keys), ("values", values)):
+        tensor(name, x, 3, dtype="float", what=" (batch, n, features)")
+    if not queries.shape[0] == keys.shape[0] == values.shape[0]:
+        raise ValueError(f"queries, keys and values need the same batch size, got {queries.shape[0]}, "
+                         f"{keys.shape[0]}, {values.shape[0]}")
+    if keys.shape[1] != values.shape[1]:
+        raise ValueError(f"keys and values need the same length, got {keys.shape[1]} and {values.shape[1]}")
+    if query_size is not None and queries.shape[-1] != query_size:
+        raise ValueError(f"queries must have {query_size} features, got {queries.shape[-1]}")
+    if key_size is not None and keys.shape[-1] != key_size:
+        raise ValueError(f"keys must have {key_size} features, got {keys.shape[-1]}")
