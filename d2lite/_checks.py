@@ -227,8 +227,10 @@ def images(name: str, X, channels: int | None = None, *, who: str = "", dtype: s
         raise TypeError(f"{pre}{name} must be a torch.Tensor of images (n, C, H, W), got {type(X).__name__}")
     c = "C" if channels is None else str(channels)
     if X.ndim != 4 or (channels is not None and X.shape[1] != channels):
-        raise ValueError(f"{pre}{name} must be images of shape (n, {c}, H, W) ({c} channels), "
-                         f"got shape {tuple(X.shape)}")
+        want = f"4-D images of shape (n, {c}, H, W)" + (f" ({c} channels)" if channels is not None else "")
+        if who:
+            raise ValueError(f"{who} expects {want} as {name}, got shape {tuple(X.shape)}")
+        raise ValueError(f"{name} must be {want}, got shape {tuple(X.shape)}")
     if dtype == "float" and not X.is_floating_point():
         raise TypeError(f"{pre}{name} must be floating-point images, got dtype {X.dtype}")
     return X
