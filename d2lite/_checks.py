@@ -227,10 +227,11 @@ def images(name: str, X, channels: int | None = None, *, who: str = "", dtype: s
         raise TypeError(f"{pre}{name} must be a torch.Tensor of images (n, C, H, W), got {type(X).__name__}")
     c = "C" if channels is None else str(channels)
     if X.ndim != 4 or (channels is not None and X.shape[1] != channels):
-        want = f"4-D images of shape (n, {c}, H, W)" + (f" ({c} channels)" if channels is not None else "")
+        detail = "4-D" + (f", {c} channels" if channels is not None else "")
         if who:
-            raise ValueError(f"{who} expects {want} as {name}, got shape {tuple(X.shape)}")
-        raise ValueError(f"{name} must be {want}, got shape {tuple(X.shape)}")
+            raise ValueError(f"{who} expects images of shape (n, {c}, H, W) as {name} ({detail}), "
+                             f"got shape {tuple(X.shape)}")
+        raise ValueError(f"{name} must be images of shape (n, {c}, H, W) ({detail}), got shape {tuple(X.shape)}")
     if dtype == "float" and not X.is_floating_point():
         raise TypeError(f"{pre}{name} must be floating-point images, got dtype {X.dtype}")
     return X
@@ -306,6 +307,13 @@ def float_array(name: str, a, ndim: int, *, what: str = "") -> np.ndarray:
     if not np.isfinite(arr).all():
         raise ValueError(f"{name} must hold finite numbers, got NaN or inf")
     return arr
+
+
+def non_negative_array(name: str, X: np.ndarray) -> np.ndarray:
+    """``X`` (a NumPy array) if no entry is negative, e.g. counts."""
+    if (X < 0).any():
+        raise ValueError(f"{name} must hold counts >= 0, got a minimum of {X.min():.4g}")
+    return X
 
 
 def vector(name: str, v, n: int) -> np.ndarray:

@@ -11,40 +11,18 @@ NumPy arrays. Labels may be any two values; internally the first of the two sort
 """
 from __future__ import annotations
 
-import numbers
 
 import numpy as np
 
-from ._checks import float_array, one_of, positive_int
+from ._checks import callable_, finite_float, float_array, non_negative_float, one_of, positive_float, positive_int
+from ._checks import text, vector
 
 KERNELS = ("linear", "poly", "rbf")
 
 
-# --- input checks ---------------------------------------------------------------------------
-def _matrix(name: str, X) -> np.ndarray:
-    return float_array(name, X, 2, what=" of shape (n, d)")
-
-
-def _vector(name: str, v, n: int) -> np.ndarray:
-    if hasattr(v, "detach"):
-        v = v.detach().cpu().numpy()
-    v = np.asarray(v)
-    if v.ndim != 1 or len(v) != n:
-        raise ValueError(f"{name} must have shape ({n},) to match the {n} rows, got shape {v.shape}")
-    return v
-
-
-def _positive(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number > 0, got {type(value).__name__} {value!r}")
-    if not (value > 0 and np.isfinite(value)):  # also catches NaN
-        raise ValueError(f"{name} must be a finite number > 0, got {value}")
-    return float(value)
-
-
 def _signed_labels(y, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Map two classes to -1/+1; returns ``(y_pm (n,), classes (2,))``."""
-    y = _vector("y", y, n)
+    y = vector("y", y, n)
     classes = np.unique(y)
     if len(classes) != 2:
         raise ValueError(f"y must hold exactly two classes, got {len(classes)}: {classes[:5].tolist()}")
@@ -53,8 +31,8 @@ def _signed_labels(y, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 # --- kernels: (n, d), (m, d) -> Gram matrix (n, m) -----------------------------------------
 def _pair(X, Z):
-    X = _matrix("X", X)
-    Z = X if Z is None else _matrix("Z", Z)
+    X = float_array("X", X, 2, what=" of shape (n, d)")
+    Z = X if Z is None else float_array("Z", Z, 2, what=" of shape (n, d)")
     if X.shape[1] != Z.shape[1]:
         raise ValueError(f"X and Z must have the same number of features, got {X.shape[1]} and {Z.shape[1]}")
     return X, Z
@@ -73,8 +51,8 @@ def polynomial_kernel(X, Z=None, *, degree: int = 3, gamma: float = 1.0, coef0: 
         TypeError/ValueError: ``degree`` is not a positive int or ``gamma`` is not > 0.
     """
     X, Z = _pair(X, Z)
-    degree, gamma = positive_int("degree", degree), _positive("gamma", gamma)
-    return (gamma * (X @ Z.T) + float(coef0)) ** degree
+    degree, gamma = positive_int("degree", degree), positive_float("gamma", gamma)
+    return (gamma * (X @ Z.T) + finite_float("coef0", coef0)) ** degree
 
 
 def rbf_kernel(X, Z=None, *, gamma: float = 1.0) -> np.ndarray:
@@ -84,7 +62,7 @@ def rbf_kernel(X, Z=None, *, gamma: float = 1.0) -> np.ndarray:
         TypeError/ValueError: ``gamma`` is not a number > 0.
     """
     X, Z = _pair(X, Z)
-    gamma = _positive("gamma", gamma)
+    gamma = positive_float("gamma", gamma)
     sq = (X**2).sum(1)[:, None] + (Z**2).sum(1)[None, :] - 2 * X @ Z.T
     return np.exp(-gamma * np.maximum(sq, 0.0))  # clip tiny negatives from round-off
 
@@ -100,10 +78,8 @@ def hinge_loss(scores, y) -> float:
     Raises:
         ValueError: shapes differ, inputs are empty, or ``y`` holds values other than -1 and +1.
     """
-    scores = np.asarray(scores.detach().cpu() if hasattr(scores, "detach") else scores, dtype=np.float64)
-    if scores.ndim != 1 or scores.size == 0:
-        raise ValueError(f"scores must be a non-empty 1-D array (n,), got shape {scores.shape}")
-    y = _vector("y", y, len(scores)).astype(np.float64)
+    scores = float_array("scores", scores, 1, what=" (n,)")
+    y = vector("y", y, len(scores)).astype(np.float64)
     if not np.isin(y, (-1.0, 1.0)).all():
         raise ValueError(f"y must hold only -1 and +1 for the hinge loss, got values {np.unique(y)[:5].tolist()}")
     return float(np.maximum(0.0, 1.0 - y * scores).mean())
@@ -126,7 +102,7 @@ class LinearSVM:
     """
 
     def __init__(self, *, C: float = 1.0, lr: float = 1.0, num_steps: int = 2000):
-        self.C, self.lr = _positive("C", C), _positive("lr", lr)
+        self.C, self.lr = positive_float("C", C), positive_float("lr", lr)
         self.num_steps = positive_int("num_steps", num_steps)
 
     def objective(self, w, b, X, y_pm) -> float:
@@ -135,7 +111,7 @@ class LinearSVM:
 
     def fit(self, X, y) -> "LinearSVM":
         """Fit on X (n, d) and two-class labels y (n,). Raises ValueError/TypeError on bad input."""
-        X = _matrix("X", X)
+        X = float_array("X", X, 2, what=" of shape (n, d)")
         y_pm, self.classes_ = _signed_labels(y, len(X))
         n, d = X.shape
         w, b = np.zeros(d), 0.0
@@ -158,7 +134,7 @@ class LinearSVM:
         """Scores ``w · x + b``, shape (m,), for X (m, d)."""
         if not hasattr(self, "coef_"):
             raise RuntimeError("call fit(X, y) before decision_function")
-        X = _matrix("X", X)
+        X = float_array("X", X, 2, what=" of shape (n, d)")
         if X.shape[1] != len(self.coef_):
             raise ValueError(f"X must have {len(self.coef_)} features, got {X.shape[1]}")
         return X @ self.coef_ + self.intercept_
@@ -195,8 +171,8 @@ class KernelSVM:
     def __init__(self, *, kernel: str = "rbf", C: float = 1.0, gamma: float = 1.0, degree: int = 3,
                  coef0: float = 1.0, tol: float = 1e-3, max_iter: int = 100_000):
         self.kernel = one_of("kernel", kernel, KERNELS)
-        self.C, self.gamma, self.tol = _positive("C", C), _positive("gamma", gamma), _positive("tol", tol)
-        self.degree, self.coef0 = positive_int("degree", degree), float(coef0)
+        self.C, self.gamma, self.tol = positive_float("C", C), positive_float("gamma", gamma), positive_float("tol", tol)
+        self.degree, self.coef0 = positive_int("degree", degree), finite_float("coef0", coef0)
         self.max_iter = positive_int("max_iter", max_iter)
 
     def gram(self, X, Z=None) -> np.ndarray:
@@ -209,7 +185,7 @@ class KernelSVM:
 
     def fit(self, X, y) -> "KernelSVM":
         """Fit on X (n, d) and two-class labels y (n,). Raises ValueError/TypeError on bad input."""
-        X = _matrix("X", X)
+        X = float_array("X", X, 2, what=" of shape (n, d)")
         y_pm, self.classes_ = _signed_labels(y, len(X))
         K, C = self.gram(X), self.C
         n = len(X)
@@ -275,16 +251,31 @@ def plot_svm(decision, X, y, *, support=None, resolution: int = 120, pad: float 
         decision: maps points (m, 2) to scores (m,), e.g. ``svm.decision_function``.
         X: points (n, 2); y: labels (n,) (any two values).
         support: indices of support vectors, ringed in black.
+        resolution: grid points per axis, at least 2.
+        pad: margin around the points, a finite number >= 0.
+        title: the axes' title.
+        ax: axes to draw on; ``None`` makes a new figure.
+
+    Returns:
+        The figure.
 
     Raises:
-        ValueError: ``X`` is not (n, 2) or ``y`` has another length.
+        TypeError, ValueError: ``decision`` is not callable, ``X`` is not (n, 2), ``y`` has
+            another length, or ``resolution``/``pad`` is out of range.
     """
     from .plotting import figure
 
-    X = _matrix("X", X)
+    callable_("decision", decision)
+    if positive_int("resolution", resolution) < 2:
+        raise ValueError(f"resolution must be at least 2 grid points per axis, got {resolution}")
+    pad = non_negative_float("pad", pad)
+    if title is not None:
+        text("title", title)
+
+    X = float_array("X", X, 2, what=" of shape (n, d)")
     if X.shape[1] != 2:
         raise ValueError(f"plot_svm draws 2-D points: X must have shape (n, 2), got {X.shape}")
-    y = _vector("y", y, len(X))
+    y = vector("y", y, len(X))
     if ax is None:
         fig, ax = figure(figsize=(4, 3.5))
     lo, hi = X.min(0) - pad, X.max(0) + pad
