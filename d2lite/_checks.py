@@ -94,7 +94,7 @@ def non_negative_float(name: str, value, *, allow_inf: bool = False) -> float:
     """``value`` as a float ``>= 0``, finite unless ``allow_inf``."""
     v = _real(name, value, "a number >= 0")
     if not v >= 0 or (not allow_inf and math.isinf(v)):  # ``not v >= 0`` also catches NaN
-        raise ValueError(f"{name} must be a finite number >= 0, got {v}")
+        raise ValueError(f"{name} must be a number >= 0 (and finite), got {v}")
     return v
 
 
