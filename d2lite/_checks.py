@@ -176,6 +176,7 @@ def numbers_seq(name: str, value, *, length: int | None = None, positive: bool =
         raise TypeError(f"{name} must be a sequence of numbers, got {type(value).__name__}")
     if len(value) == 0 or (length is not None and len(value) != length):
         want = f"{length} numbers" if length is not None else "at least one number"
+        want = {2: "two numbers"}.get(length, want)
         raise ValueError(f"{name} must hold {want}, got {len(value)}")
     check = positive_float if positive else finite_float
     return [check(f"{name}[{i}]", v.item() if hasattr(v, "item") else v) for i, v in enumerate(value)]
@@ -366,3 +367,24 @@ def attention_inputs(queries, keys, values, query_size=None, key_size=None) -> N
         raise ValueError(f"queries must have {query_size} features, got {queries.shape[-1]}")
     if key_size is not None and keys.shape[-1] != key_size:
         raise ValueError(f"keys must have {key_size} features, got {keys.shape[-1]}")
+
+
+def limits(name: str, value) -> tuple[float, float]:
+    """An increasing pair ``(lo, hi)`` of finite numbers, e.g. axis limits."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray, torch.Tensor)):
+        raise TypeError(f"{name} must be a pair (lo, hi) of numbers, got {type(value).__name__}")
+    if len(value) != 2:
+        raise ValueError(f"{name} must be a pair (lo, hi), got {len(value)} values")
+    lo, hi = (finite_float(f"{name}[{i}]", v.item() if hasattr(v, "item") else v) for i, v in enumerate(value))
+    if not lo < hi:
+        raise ValueError(f"{name}: limits must be an increasing pair (lo, hi), got ({lo}, {hi})")
+    return lo, hi
+
+
+def labels(name: str, value, n: int) -> list:
+    """A sequence of ``n`` labels (tick labels, token strings)."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
+        raise TypeError(f"{name} must be a sequence of {n} labels, got {type(value).__name__}")
+    if len(value) != n:
+        raise ValueError(f"{name} must hold {n} tick labels, one per row/column, got {len(value)}")
+    return list(value)

@@ -41,13 +41,17 @@ class Explorer:
         **controls: name → an ipywidgets ``ValueWidget`` (slider, dropdown, checkbox …).
 
     Raises:
-        TypeError: ``draw`` is not callable or a control has no ``value``.
+        TypeError: ``draw`` is not callable, ``fig`` is not a figure, or a control has no ``value``.
         ValueError: no controls were given.
     """
 
     def __init__(self, draw: Callable, fig, **controls):
         if not callable(draw):
             raise TypeError(f"draw must be callable draw(fig, **values), got {type(draw).__name__}")
+        from matplotlib.figure import Figure
+
+        if not isinstance(fig, Figure):
+            raise TypeError(f"fig must be a matplotlib Figure (from d2lite.figure), got {type(fig).__name__}")
         if not controls:
             raise ValueError("Explorer needs at least one control, e.g. lr=FloatSlider(...)")
         for name, w in controls.items():
