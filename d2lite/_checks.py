@@ -203,7 +203,7 @@ def tensor(name: str, x, ndim=None, *, dtype: str | None = None, shape: tuple | 
             axes = " or ".join(f"{n}-D" for n in allowed)
             raise ValueError(f"{name} must be {axes}{what}, got shape {tuple(x.shape)}")
     if dtype == "float" and not x.is_floating_point():
-        raise TypeError(f"{name} must be a floating-point tensor{what}, got dtype {x.dtype}")
+        raise TypeError(f"{name} must be a float tensor{what}, got dtype {x.dtype}")
     if dtype == "long" and (x.is_floating_point() or x.is_complex() or x.dtype == torch.bool):
         raise TypeError(f"{name} must hold integer ids (torch.long){what}, got dtype {x.dtype}")
     if dtype == "bool" and x.dtype != torch.bool:

@@ -17,7 +17,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._checks import fraction, non_negative_float, one_of, positive_int
+from ._checks import (as_tensor, boolean, dropout_rate, fraction, module, non_negative_float, one_of, positive_float,
+                      positive_int, seed as check_seed, tensor, text)
 
 __all__ = ["GAT", "GATLayer", "GCN", "GCNLayer", "GraphData", "GraphSAGE", "SAGELayer",
            "adjacency_from_edge_index", "adjacency_from_networkx", "aggregate", "check_adjacency",
@@ -29,17 +30,6 @@ _INT_DTYPES = (torch.bool, torch.uint8, torch.int8, torch.int16, torch.int32, to
 
 
 # --- checks at the boundary -------------------------------------------------------------------
-def _tensor(name: str, a) -> torch.Tensor:
-    if isinstance(a, torch.Tensor):
-        return a
-    if isinstance(a, (np.ndarray, list, tuple)):
-        arr = np.asarray(a)
-        if arr.dtype.kind not in "biuf":
-            raise TypeError(f"{name} must hold numbers, got dtype {arr.dtype}")
-        return torch.as_tensor(arr)
-    raise TypeError(f"{name} must be a torch tensor or an array, got {type(a).__name__}")
-
-
 def check_adjacency(A, *, num_nodes: int | None = None) -> torch.Tensor:
     """``A`` (tensor or array of bool, int or float weights) as a float (n, n) tensor on its device.
 
@@ -48,7 +38,9 @@ def check_adjacency(A, *, num_nodes: int | None = None) -> torch.Tensor:
         ValueError: ``A`` is not square, is empty, is not ``num_nodes`` wide (when given), or
             holds negative, NaN or infinite entries.
     """
-    A = _tensor("A", A)
+    if num_nodes is not None:
+        num_nodes = positive_int("num_nodes", num_nodes)
+    A = as_tensor("A", A)
     if not (A.dtype.is_floating_point or A.dtype in _INT_DTYPES):
         raise TypeError(f"adjacency A must be bool, int or float, got dtype {A.dtype}")
     if A.ndim != 2 or A.shape[0] != A.shape[1]:
@@ -71,7 +63,7 @@ def check_edge_index(edge_index, num_nodes: int) -> torch.Tensor:
         ValueError: its shape is not (2, E), or an id is negative or ``>= num_nodes``.
     """
     num_nodes = positive_int("num_nodes", num_nodes)
-    ei = _tensor("edge_index", edge_index)
+    ei = as_tensor("edge_index", edge_index)
     if ei.dtype == torch.bool or ei.dtype.is_floating_point or ei.dtype.is_complex:
         raise TypeError(f"edge_index must hold integer node ids, got dtype {ei.dtype}")
     if ei.ndim != 2 or ei.shape[0] != 2:
@@ -84,11 +76,37 @@ def check_edge_index(edge_index, num_nodes: int) -> torch.Tensor:
 
 
 def _features(X, n: int | None = None) -> torch.Tensor:
-    if not isinstance(X, torch.Tensor) or not X.dtype.is_floating_point:
-        raise TypeError(f"X must be a float tensor (n, d), got {type(X).__name__} {getattr(X, 'dtype', '')}")
-    if X.ndim != 2 or (n is not None and X.shape[0] != n):
-        raise ValueError(f"X must have shape ({n if n is not None else 'n'}, d), got {tuple(X.shape)}")
+    want = f"({n if n is not None else 'n'}, d)"
+    tensor("X", X, 2, dtype="float", what=f" of node features {want}")
+    if n is not None and X.shape[0] != n:
+        raise ValueError(f"X must have shape {want}, got {tuple(X.shape)}")
     return X
+
+
+def _square(name: str, A, n: int) -> torch.Tensor:
+    """Shape and dtype of an adjacency inside ``forward``: no values are read (no device sync)."""
+    tensor(name, A, 2, what=f" (adjacency ({n}, {n}))")
+    if A.shape != (n, n):
+        raise ValueError(f"{name} must be ({n}, {n}) to match X, got {tuple(A.shape)}")
+    if A.is_complex():
+        raise TypeError(f"{name} must be bool, int or float, got dtype {A.dtype}")
+    return A
+
+
+def _normalize(A: torch.Tensor, self_loops: bool) -> torch.Tensor:
+    A = A.float() if not A.dtype.is_floating_point else A
+    if self_loops:
+        A = A + torch.eye(A.shape[0], device=A.device, dtype=A.dtype)
+    deg = A.sum(1)
+    inv_sqrt = torch.where(deg > 0, deg.clamp_min(1e-12).rsqrt(), torch.zeros_like(deg))
+    return inv_sqrt[:, None] * A * inv_sqrt[None, :]
+
+
+def _sample(A: torch.Tensor, num_samples: int, generator) -> torch.Tensor:
+    A = A.float() if not A.dtype.is_floating_point else A
+    isolated = A.sum(1) == 0
+    weights = A + torch.diag(isolated.to(A.dtype))
+    return torch.multinomial(weights, num_samples, replacement=True, generator=generator)
 
 
 # --- graph data helpers -----------------------------------------------------------------------
@@ -98,6 +116,8 @@ def adjacency_from_networkx(G, *, weight: str | None = None) -> torch.Tensor:
 
     if not isinstance(G, nx.Graph):
         raise TypeError(f"G must be a networkx graph, got {type(G).__name__}")
+    if weight is not None:
+        text("weight", weight)
     if G.number_of_nodes() == 0:
         raise ValueError("G must have at least one node, got an empty graph")
     return torch.as_tensor(nx.to_numpy_array(G, weight=weight), dtype=torch.float32)
@@ -106,6 +126,7 @@ def adjacency_from_networkx(G, *, weight: str | None = None) -> torch.Tensor:
 def adjacency_from_edge_index(edge_index, num_nodes: int, *, symmetric: bool = False) -> torch.Tensor:
     """Dense 0/1 adjacency (n, n) from an edge index (2, E); ``symmetric`` adds reverse edges."""
     ei = check_edge_index(edge_index, num_nodes)
+    boolean("symmetric", symmetric)
     A = torch.zeros(num_nodes, num_nodes, device=ei.device)
     A[ei[0], ei[1]] = 1.0
     return torch.maximum(A, A.T) if symmetric else A
@@ -121,18 +142,13 @@ def normalized_adjacency(A, *, self_loops: bool = True) -> torch.Tensor:
 
     ``self_loops=False`` adds no ``I``; isolated nodes (degree 0) then get a zero row.
     """
-    A = check_adjacency(A)
-    if self_loops:
-        A = A + torch.eye(A.shape[0], device=A.device, dtype=A.dtype)
-    deg = A.sum(1)
-    inv_sqrt = torch.where(deg > 0, deg.clamp_min(1e-12).rsqrt(), torch.zeros_like(deg))
-    return inv_sqrt[:, None] * A * inv_sqrt[None, :]
+    return _normalize(check_adjacency(A), boolean("self_loops", self_loops))
 
 
 def laplacian(A, *, normalized: bool = False) -> torch.Tensor:
     r"""Graph Laplacian :math:`L = D - A`, or :math:`I - D^{-1/2} A D^{-1/2}` if ``normalized``."""
     A = check_adjacency(A)
-    if normalized:
+    if boolean("normalized", normalized):
         return torch.eye(A.shape[0], device=A.device, dtype=A.dtype) - normalized_adjacency(A, self_loops=False)
     return torch.diag(A.sum(1)) - A
 
@@ -164,9 +180,9 @@ def sample_neighbors(A, num_samples: int, *, generator: torch.Generator | None =
     """
     A = check_adjacency(A)
     num_samples = positive_int("num_samples", num_samples)
-    isolated = A.sum(1) == 0
-    weights = A + torch.diag(isolated.to(A.dtype))
-    return torch.multinomial(weights, num_samples, replacement=True, generator=generator)
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
+    return _sample(A, num_samples, generator)
 
 
 @dataclass(frozen=True)
@@ -212,6 +228,7 @@ def sbm_citation(*, num_classes: int = 4, nodes_per_class: int = 100, p_in: floa
         positive_int(k, v)
     for k, v in dict(p_in=p_in, p_out=p_out, topic_share=topic_share).items():
         fraction(k, v)
+    check_seed("seed", seed)
     if num_classes < 2 or num_features < num_classes:
         raise ValueError(f"need 2 <= num_classes <= num_features, got {num_classes} and {num_features}")
     n = num_classes * nodes_per_class
@@ -244,9 +261,13 @@ class GCNLayer(nn.Module):
     def __init__(self, num_inputs: int, num_outputs: int, *, bias: bool = True):
         super().__init__()
         d_in, d_out = positive_int("num_inputs", num_inputs), positive_int("num_outputs", num_outputs)
-        self.linear = nn.Linear(d_in, d_out, bias=bias)
+        self.linear = nn.Linear(d_in, d_out, bias=boolean("bias", bias))
 
     def forward(self, X: torch.Tensor, A_hat: torch.Tensor) -> torch.Tensor:
+        _features(X)
+        if X.shape[1] != self.linear.in_features:
+            raise ValueError(f"X must have {self.linear.in_features} features, got shape {tuple(X.shape)}")
+        _square("A_hat", A_hat, X.shape[0])
         # A_hat (n, n) @ (X (n, d) W (d, h)); the bias is added once per node, after mixing
         return A_hat @ (X @ self.linear.weight.T) + (0 if self.linear.bias is None else self.linear.bias)
 
@@ -264,11 +285,15 @@ class SAGELayer(nn.Module):
         self.neigh_linear = nn.Linear(num_inputs, num_outputs, bias=False)
 
     def forward(self, X: torch.Tensor, A: torch.Tensor, *, num_samples: int | None = None) -> torch.Tensor:
+        _features(X)
+        if X.shape[1] != self.self_linear.in_features:
+            raise ValueError(f"X must have {self.self_linear.in_features} features, got shape {tuple(X.shape)}")
+        _square("A", A, X.shape[0])
         if num_samples is None:  # the exact mean over all neighbours
             deg = A.sum(1, keepdim=True)
             neigh = (A @ X) / deg.clamp_min(1e-12)
         else:
-            neigh = X[sample_neighbors(A, num_samples)].mean(1)  # (n, k, d) -> (n, d)
+            neigh = X[_sample(A, positive_int("num_samples", num_samples), None)].mean(1)  # (n, k, d) -> (n, d)
         return self.self_linear(X) + self.neigh_linear(neigh)
 
 
@@ -284,15 +309,20 @@ class GATLayer(nn.Module):
                  dropout: float = 0.0, negative_slope: float = 0.2):
         super().__init__()
         self.heads, self.num_outputs = positive_int("heads", heads), positive_int("num_outputs", num_outputs)
-        self.concat, self.attention = concat, None
+        self.concat, self.attention = boolean("concat", concat), None
         self.linear = nn.Linear(positive_int("num_inputs", num_inputs), heads * num_outputs, bias=False)
         # a = [a_target; a_source]: scores the receiving node i and the sending node j
         self.a_target = nn.Parameter(nn.init.xavier_uniform_(torch.empty(heads, num_outputs)))
         self.a_source = nn.Parameter(nn.init.xavier_uniform_(torch.empty(heads, num_outputs)))
-        self.dropout, self.negative_slope = non_negative_float("dropout", dropout), negative_slope
+        self.dropout = dropout_rate("dropout", dropout)
+        self.negative_slope = non_negative_float("negative_slope", negative_slope)
 
     def forward(self, X: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
+        _features(X)
+        if X.shape[1] != self.linear.in_features:
+            raise ValueError(f"X must have {self.linear.in_features} features, got shape {tuple(X.shape)}")
         n = X.shape[0]
+        _square("A", A, n)
         H = self.linear(X).view(n, self.heads, self.num_outputs).transpose(0, 1)  # (heads, n, h)
         s_target, s_source = (H * self.a_target[:, None]).sum(-1), (H * self.a_source[:, None]).sum(-1)
         # e_ij = LeakyReLU(a_1.Wx_i + a_2.Wx_j): (heads, n, 1) + (heads, 1, n) -> (heads, n, n)
@@ -310,7 +340,7 @@ class _NodeModel(nn.Module):
 
     def forward(self, X: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
         X = _features(X)
-        A = check_adjacency(A, num_nodes=X.shape[0]).to(X.dtype)
+        A = _square("A", A, X.shape[0]).to(X.dtype)  # shapes only: check_adjacency reads values
         H = self.act(self._layer(self.layer1, self.dropout(X), A))
         return self._layer(self.layer2, self.dropout(H), A)
 
@@ -323,11 +353,13 @@ class GCN(_NodeModel):
 
     def __init__(self, *, num_inputs: int, num_hiddens: int, num_outputs: int, dropout: float = 0.5):
         super().__init__()
+        positive_int("num_hiddens", num_hiddens)
         self.layer1, self.layer2 = GCNLayer(num_inputs, num_hiddens), GCNLayer(num_hiddens, num_outputs)
-        self.act, self.dropout = nn.ReLU(), nn.Dropout(non_negative_float("dropout", dropout))
+        self.act, self.dropout = nn.ReLU(), nn.Dropout(dropout_rate("dropout", dropout))
 
     def forward(self, X: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
-        return super().forward(X, normalized_adjacency(A))  # Â has self-loops: the mask stays ok
+        _square("A", A, _features(X).shape[0])
+        return super().forward(X, _normalize(A, True))  # Â has self-loops: the mask stays ok
 
 
 class GraphSAGE(_NodeModel):
@@ -336,9 +368,10 @@ class GraphSAGE(_NodeModel):
     def __init__(self, *, num_inputs: int, num_hiddens: int, num_outputs: int, num_samples: int = 10,
                  dropout: float = 0.5):
         super().__init__()
+        positive_int("num_hiddens", num_hiddens)
         self.layer1, self.layer2 = SAGELayer(num_inputs, num_hiddens), SAGELayer(num_hiddens, num_outputs)
         self.num_samples = positive_int("num_samples", num_samples)
-        self.act, self.dropout = nn.ReLU(), nn.Dropout(non_negative_float("dropout", dropout))
+        self.act, self.dropout = nn.ReLU(), nn.Dropout(dropout_rate("dropout", dropout))
 
     def _layer(self, layer, X, A):
         return layer(X, A, num_samples=self.num_samples if self.training else None)
@@ -350,7 +383,8 @@ class GAT(_NodeModel):
     def __init__(self, *, num_inputs: int, num_hiddens: int, num_outputs: int, heads: int = 4,
                  dropout: float = 0.5):
         super().__init__()
-        p = non_negative_float("dropout", dropout)
+        positive_int("num_hiddens", num_hiddens)
+        p = dropout_rate("dropout", dropout)
         self.layer1 = GATLayer(num_inputs, num_hiddens, heads=heads, dropout=p)
         self.layer2 = GATLayer(num_hiddens * heads, num_outputs, heads=1, concat=False, dropout=p)
         self.act, self.dropout = nn.ELU(), nn.Dropout(p)
@@ -359,7 +393,15 @@ class GAT(_NodeModel):
 # --- full-batch training ----------------------------------------------------------------------
 @torch.no_grad()
 def node_accuracy(model: nn.Module, data: GraphData, mask: torch.Tensor) -> float:
-    """Accuracy of ``model(data.X, data.A)`` on the nodes where ``mask`` is True (eval mode)."""
+    """Accuracy of ``model(data.X, data.A)`` on the nodes where ``mask`` is True (eval mode).
+
+    Raises:
+        TypeError, ValueError: ``model`` is not a module, ``data`` not a :class:`GraphData`, or
+            ``mask`` not a bool tensor with one entry per node.
+    """
+    module("model", model)
+    module("data", data, GraphData)
+    tensor("mask", mask, 1, what=" of nodes")
     if mask.dtype != torch.bool or mask.shape != (data.X.shape[0],):
         raise ValueError(f"mask must be a bool tensor ({data.X.shape[0]},), got {mask.dtype} {tuple(mask.shape)}")
     model.eval()
