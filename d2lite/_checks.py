@@ -273,7 +273,8 @@ def id_sequence(name: str, ids, *, min_len: int = 1) -> torch.Tensor:
     if t.is_floating_point() or t.is_complex() or t.dtype == torch.bool:
         raise TypeError(f"{name} must hold integer token indices, got dtype {t.dtype}")
     if t.ndim != 1 or len(t) < min_len:
-        raise ValueError(f"{name} must be a 1-D sequence of at least {min_len} token indices, "
+        raise ValueError(f"{name} must be a 1-D sequence of at least {({1: 'one', 2: 'two'}).get(min_len, min_len)} "
+                         f"token indices, "
                          f"got shape {tuple(t.shape)}")
     if len(t) and int(t.min()) < 0:
         raise ValueError(f"{name} must hold token indices >= 0, got {int(t.min())}")
@@ -388,3 +389,15 @@ def labels(name: str, value, n: int) -> list:
     if len(value) != n:
         raise ValueError(f"{name} must hold {n} tick labels, one per row/column, got {len(value)}")
     return list(value)
+
+
+def device(name: str, value) -> torch.device:
+    """``value`` (a ``torch.device`` or a name such as ``"cpu"``, ``"cuda:0"``) as a ``torch.device``."""
+    if isinstance(value, torch.device):
+        return value
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a torch.device or a name such as 'cpu', got {type(value).__name__}")
+    try:
+        return torch.device(value)
+    except RuntimeError as e:
+        raise ValueError(f"{name} must be a device name such as 'cpu' or 'cuda:0', got {value!r}") from e

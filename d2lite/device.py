@@ -10,6 +10,8 @@ import os
 
 import torch
 
+from ._checks import device as check_device
+
 ENV_VAR = "D2LITE_DEVICE"
 _KINDS = ("cpu", "cuda", "mps")
 
@@ -58,14 +60,7 @@ def to_device(batch, device: torch.device):
     Raises:
         TypeError, ValueError: ``device`` is not a ``torch.device`` or a device name.
     """
-    if not isinstance(device, torch.device):
-        if not isinstance(device, str):
-            raise TypeError(f"device must be a torch.device or a name such as 'cpu', got {type(device).__name__}")
-        try:
-            device = torch.device(device)
-        except RuntimeError as e:
-            raise ValueError(f"device must be a device name such as 'cpu' or 'cuda:0', got {device!r}") from e
-    return _to_device(batch, device)
+    return _to_device(batch, check_device("device", device))
 
 
 def _to_device(batch, device: torch.device):
