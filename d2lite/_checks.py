@@ -401,3 +401,15 @@ def device(name: str, value) -> torch.device:
         return torch.device(value)
     except RuntimeError as e:
         raise ValueError(f"{name} must be a device name such as 'cpu' or 'cuda:0', got {value!r}") from e
+
+
+def source_batch(X, X_len, *, values: bool = False) -> None:
+    """A batch of source ids ``X`` (B, S) and its valid lengths ``X_len`` (B,).
+
+    Shapes and dtypes only, unless ``values``: then the lengths must lie in ``[1, S]`` (this
+    reads them, so it syncs the device; for decoding and data builders, not ``forward``).
+    """
+    tensor("X", X, 2, dtype="long", what=" (B, S) of token indices")
+    tensor("X_len", X_len, 1, dtype="long", shape=(X.shape[0],), what=" of valid lengths")
+    if values and len(X_len) and (int(X_len.min()) < 1 or int(X_len.max()) > X.shape[1]):
+        raise ValueError(f"X_len values must be in [1, {X.shape[1]}], got {int(X_len.min())}..{int(X_len.max())}")
