@@ -25,7 +25,8 @@ from pathlib import Path
 
 import torch
 
-from ._checks import fraction, one_of, positive_int
+from ._checks import (boolean, fraction, id_sequence, non_negative_int, one_of, positive_int, seed as check_seed,
+                      text as check_text, token_index)
 
 __all__ = ["RESERVED", "Seq2SeqData", "Vocab", "date_pairs", "kjv_verses", "lm_loader", "lm_windows",
            "load_corpus", "pad_batch", "shakespeare_lines", "sphinx_pairs", "tokenize", "translation_data"]
@@ -134,18 +135,21 @@ def tokenize(text: str, mode: str = "word") -> list[str]:
 class Vocab:
     """Map tokens to indices and back, most frequent first after the reserved tokens.
 
-    Parameters
-    ----------
-    tokens : iterable of str, or iterable of lists of str
-        The tokens to count (nested one level deep is flattened).
-    min_freq : int
-        Tokens seen fewer times are left out (they map to ``<unk>`` if it is reserved).
-    reserved : sequence of str
-        Tokens given the first indices, in order (default ``<pad> <bos> <eos> <unk>``).
-        Without ``<unk>``, looking up an unknown token raises ``KeyError``.
+    Args:
+        tokens: the tokens to count, an iterable of str or of lists of str (nested one level
+            deep is flattened).
+        min_freq: tokens seen fewer times are left out (they map to ``<unk>`` if it is reserved).
+        reserved: tokens given the first indices, in order (default ``<pad> <bos> <eos> <unk>``).
+            Without ``<unk>``, looking up an unknown token raises ``KeyError``.
+
+    Raises:
+        TypeError, ValueError: ``tokens`` is not an iterable of str or is empty, ``min_freq`` is
+            not a positive int, or ``reserved`` is not a sequence of distinct str.
     """
 
     def __init__(self, tokens, min_freq: int = 1, reserved=RESERVED):
+        if isinstance(tokens, (str, bytes)) or not hasattr(tokens, "__iter__"):
+            raise TypeError(f"tokens must be an iterable of str (or of lists of str), got {type(tokens).__name__}")
         tokens = list(tokens)
         if tokens and isinstance(tokens[0], (list, tuple)):
             tokens = [tok for line in tokens for tok in line]
@@ -154,7 +158,11 @@ class Vocab:
         if not all(isinstance(tok, str) for tok in tokens):
             raise TypeError("Vocab tokens must be str (or lists of str)")
         positive_int("min_freq", min_freq)
+        if isinstance(reserved, (str, bytes)) or not hasattr(reserved, "__iter__"):
+            raise TypeError(f"reserved must be a sequence of str tokens, got {type(reserved).__name__}")
         reserved = list(reserved)
+        if not all(isinstance(tok, str) for tok in reserved):
+            raise TypeError(f"reserved tokens must be str, got {reserved}")
         if len(set(reserved)) != len(reserved):
             raise ValueError(f"reserved tokens must be distinct, got {reserved}")
         self.token_freqs = sorted(collections.Counter(tokens).items(), key=lambda kv: (-kv[1], kv[0]))
@@ -180,14 +188,16 @@ class Vocab:
                        "there is no '<unk>' to fall back on")
 
     def to_tokens(self, indices):
-        """Token of one index, or a list of tokens for a sequence of indices."""
+        """Token of one index, or a list of tokens for a sequence of indices.
+
+        Raises:
+            TypeError, ValueError: an index is not an int in ``[0, len(self))``.
+        """
         if isinstance(indices, torch.Tensor):
             indices = indices.tolist()
         if isinstance(indices, (list, tuple)):
             return [self.to_tokens(i) for i in indices]
-        if not 0 <= int(indices) < len(self):
-            raise IndexError(f"index must be in [0, {len(self)}), got {indices}")
-        return self.idx_to_token[int(indices)]
+        return self.idx_to_token[token_index("indices", indices, len(self))]
 
     @property
     def unk(self) -> int:
@@ -209,19 +219,27 @@ def lm_windows(ids, num_steps: int):
 
     Returns ``X, Y`` of shape ``(num_windows, num_steps)`` with ``Y[:, t] = X[:, t + 1]`` shifted
     by one along the original sequence.
+
+    Raises:
+        TypeError, ValueError: ``ids`` is not a 1-D sequence of token indices, ``num_steps`` is
+            not a positive int, or the sequence is too short for one window.
     """
     positive_int("num_steps", num_steps)
-    ids = torch.as_tensor(ids, dtype=torch.long).flatten()
+    ids = id_sequence("ids", ids)
     n = (len(ids) - 1) // num_steps
     if n < 1:
-        raise ValueError(f"need more than num_steps={num_steps} tokens, got {len(ids)}")
+        raise ValueError(f"ids: need more than num_steps={num_steps} tokens, got {len(ids)}")
     X = ids[:n * num_steps].reshape(n, num_steps)
     Y = ids[1:n * num_steps + 1].reshape(n, num_steps)
     return X, Y
 
 
 def lm_loader(ids, num_steps: int, batch_size: int, shuffle: bool = True, seed: int = 0):
-    """A DataLoader of ``(X, Y)`` next-token windows (see :func:`lm_windows`)."""
+    """A DataLoader of ``(X, Y)`` next-token windows (see :func:`lm_windows`).
+
+    Raises:
+        TypeError, ValueError: as :func:`lm_windows` and :func:`d2lite.make_loader`.
+    """
     from .data import make_loader
 
     X, Y = lm_windows(ids, num_steps)
@@ -242,13 +260,30 @@ def date_pairs(num_examples: int, seed: int = 0, locales=None,
 
     >>> date_pairs(1, seed=3)  # doctest: +SKIP
     [('2 janvier 2024', '2024-01-02')]
+
+    Args:
+        num_examples: number of pairs.
+        seed: seed of the draw.
+        locales: the languages to write in, a subset of ``DATE_FORMATS`` (default all).
+        start, end: the range of dates, ``datetime.date`` objects with ``start <= end``.
+
+    Raises:
+        TypeError, ValueError: a bad count, seed, locale or date range.
     """
     from babel.dates import format_date
 
     positive_int("num_examples", num_examples)
+    check_seed("seed", seed)
+    if locales is not None and (isinstance(locales, str) or not hasattr(locales, "__iter__")):
+        raise TypeError(f"locales must be a list of locale names, got {type(locales).__name__}")
     locales = list(DATE_FORMATS) if locales is None else list(locales)
     for loc in locales:
-        one_of("locale", loc, tuple(DATE_FORMATS))
+        one_of("locales", loc, tuple(DATE_FORMATS))
+    for name, d in (("start", start), ("end", end)):
+        if not isinstance(d, datetime.date):
+            raise TypeError(f"{name} must be a datetime.date, got {type(d).__name__}")
+    if end < start:
+        raise ValueError(f"end must not come before start, got start={start} and end={end}")
     rng = random.Random(seed)
     span = (end - start).days
     pairs = []
@@ -260,9 +295,14 @@ def date_pairs(num_examples: int, seed: int = 0, locales=None,
 
 
 def sphinx_pairs(lang: str = "de") -> list[tuple[str, str]]:
-    """English → ``lang`` UI strings from the gettext catalogue that Sphinx ships (~800 pairs)."""
+    """English → ``lang`` UI strings from the gettext catalogue that Sphinx ships (~800 pairs).
+
+    Raises:
+        TypeError, ValueError: ``lang`` is not the name of a catalogue Sphinx ships.
+    """
     import sphinx
 
+    check_text("lang", lang)
     path = Path(sphinx.__file__).parent / "locale" / lang / "LC_MESSAGES" / "sphinx.mo"
     if not path.exists():
         have = sorted(p.name for p in (Path(sphinx.__file__).parent / "locale").iterdir() if p.is_dir())
@@ -277,10 +317,21 @@ def pad_batch(sequences, length: int, pad: int, eos: int | None = None):
     """Append ``eos`` (if given) and pad or cut each index list to ``length``.
 
     Returns ``(tokens, valid_len)``: a long tensor ``(n, length)`` and the unpadded lengths.
+
+    Raises:
+        TypeError, ValueError: ``sequences`` is not a list of index sequences, ``length`` is
+            not a positive int, or ``pad``/``eos`` is not a token index.
     """
     positive_int("length", length)
+    token_index("pad", pad)
+    if eos is not None:
+        token_index("eos", eos)
+    if isinstance(sequences, (str, bytes)) or not hasattr(sequences, "__iter__"):
+        raise TypeError(f"sequences must be a list of token-index sequences, got {type(sequences).__name__}")
     rows, lens = [], []
-    for seq in sequences:
+    for i, seq in enumerate(sequences):
+        if isinstance(seq, (str, bytes)) or not hasattr(seq, "__iter__"):
+            raise TypeError(f"sequences[{i}] must be a sequence of token indices, got {type(seq).__name__}")
         seq = list(seq) + ([eos] if eos is not None else [])
         seq = seq[:length]
         lens.append(len(seq))
@@ -314,6 +365,7 @@ class Seq2SeqData:
     def loaders(self, batch_size: int, seed: int = 0):
         """Shuffled training loader and ordered test loader of ``(X, X_len, Y, Y_len)``."""
         positive_int("batch_size", batch_size)
+        check_seed("seed", seed)
         from .data import tensor_loader
 
         return (tensor_loader(self.X_train, self.X_len_train, self.Y_train, self.Y_len_train,
@@ -323,6 +375,7 @@ class Seq2SeqData:
 
     def encode_source(self, text: str, length: int | None = None):
         """Index tensor ``(1, length)`` and valid length ``(1,)`` of one source sentence."""
+        check_text("text", text)
         length = self.X_train.shape[1] if length is None else length
         return pad_batch([self.src_vocab[tokenize(text, self.mode)]], length, self.src_vocab.pad,
                          self.src_vocab["<eos>"])
@@ -330,9 +383,30 @@ class Seq2SeqData:
 
 def translation_data(pairs=None, num_examples: int = 4000, test_fraction: float = 0.2, seed: int = 0,
                      mode: str = "char", min_freq: int = 1) -> Seq2SeqData:
-    """Tokenise ``pairs`` (default: :func:`date_pairs`) into padded tensors and vocabularies."""
+    """Tokenise ``pairs`` (default: :func:`date_pairs`) into padded tensors and vocabularies.
+
+    Args:
+        pairs: a list of at least two ``(source, target)`` string pairs; ``None`` draws
+            ``num_examples`` :func:`date_pairs`.
+        num_examples: number of date pairs when ``pairs`` is None.
+        test_fraction: share of pairs held out, in (0, 1).
+        seed: seed of the split (and of the date pairs).
+        mode: ``"char"`` or ``"word"`` tokens.
+        min_freq: rarer tokens map to ``<unk>``.
+
+    Returns:
+        A :class:`Seq2SeqData`.
+
+    Raises:
+        TypeError, ValueError: a bad argument, or ``pairs`` is not a list of string pairs.
+    """
+    positive_int("num_examples", num_examples)
     fraction("test_fraction", test_fraction)
+    check_seed("seed", seed)
     one_of("mode", mode, ("word", "char"))
+    positive_int("min_freq", min_freq)
+    if pairs is not None and (isinstance(pairs, (str, bytes)) or not hasattr(pairs, "__iter__")):
+        raise TypeError(f"pairs must be a list of (source, target) string pairs, got {type(pairs).__name__}")
     pairs = date_pairs(num_examples, seed=seed) if pairs is None else list(pairs)
     if len(pairs) < 2 or not all(isinstance(p, (tuple, list)) and len(p) == 2 for p in pairs):
         raise ValueError("pairs must be a list of at least two (source, target) string pairs")
