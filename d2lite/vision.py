@@ -15,7 +15,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ._checks import non_negative_float, positive_int
+from ._checks import (finite_tensor, images, limits, non_negative_float, numbers_seq, positive_float, positive_int,
+                      probability, seed as check_seed, tensor)
 
 __all__ = ["affine_transform", "random_affine", "add_noise", "box_corner_to_center",
            "box_center_to_corner", "box_iou", "anchor_boxes", "assign_anchors", "nms",
@@ -25,12 +26,17 @@ SHAPES = ("background", "rectangle", "disc", "triangle")
 
 
 # --- augmentation ---------------------------------------------------------------------------
-def _images(X) -> torch.Tensor:
-    if not isinstance(X, torch.Tensor):
-        raise TypeError(f"X must be a torch.Tensor of images (n, C, H, W), got {type(X).__name__}")
-    if X.ndim != 4 or not X.is_floating_point():
-        raise ValueError(f"X must be a float tensor of images (n, C, H, W), got {X.dtype} with shape {tuple(X.shape)}")
-    return X
+def _images(X) -> torch.Tensor:  # shapes and dtype only: augmentations run on every batch
+    return images("X", X)
+
+
+def _numbers_tensor(name: str, a, X: torch.Tensor) -> torch.Tensor:
+    if isinstance(a, (str, bytes)) or a is None:
+        raise TypeError(f"{name} must be a tensor or array of numbers, got {type(a).__name__}")
+    try:
+        return torch.as_tensor(a, dtype=X.dtype, device=X.device)
+    except (TypeError, ValueError, RuntimeError) as e:
+        raise TypeError(f"{name} must be a tensor or array of numbers, got {type(a).__name__}") from e
 
 
 def affine_transform(X: torch.Tensor, *, angles, shifts) -> torch.Tensor:
@@ -50,11 +56,11 @@ def affine_transform(X: torch.Tensor, *, angles, shifts) -> torch.Tensor:
     """
     X = _images(X)
     n, _, H, W = X.shape
-    angles = torch.as_tensor(angles, dtype=X.dtype, device=X.device)
-    shifts = torch.as_tensor(shifts, dtype=X.dtype, device=X.device)
-    if angles.shape != (n,) or shifts.shape != (n, 2):
-        raise ValueError(f"need angles of shape ({n},) and shifts of shape ({n}, 2), "
-                         f"got {tuple(angles.shape)} and {tuple(shifts.shape)}")
+    angles, shifts = _numbers_tensor("angles", angles, X), _numbers_tensor("shifts", shifts, X)
+    if angles.shape != (n,):
+        raise ValueError(f"angles must have shape ({n},), one per image, got {tuple(angles.shape)}")
+    if shifts.shape != (n, 2):
+        raise ValueError(f"shifts must have shape ({n}, 2), one (dx, dy) per image, got {tuple(shifts.shape)}")
     # grid_sample asks, for every output pixel p, where to read: input = R^T (p - t) in pixel
     # units about the centre. affine_grid works in [-1, 1] coordinates, p_norm = S^-1 p with
     # S = diag(W/2, H/2), hence theta = [S^-1 R^T S | -S^-1 R^T t].
@@ -75,8 +81,13 @@ def random_affine(X: torch.Tensor, *, max_degrees: float = 0.0, max_shift: float
     pixels along each axis, independently per image (see :func:`affine_transform`).
 
     ``generator`` (a CPU ``torch.Generator``) makes the draws repeatable.
+
+    Raises:
+        TypeError, ValueError: ``X`` is not a batch of float images, a maximum is not a finite
+            number >= 0, or ``generator`` is not a ``torch.Generator``.
     """
     X = _images(X)
+    _generator(generator)
     max_degrees = non_negative_float("max_degrees", max_degrees)
     max_shift = non_negative_float("max_shift", max_shift)
     n = len(X)
@@ -87,12 +98,26 @@ def random_affine(X: torch.Tensor, *, max_degrees: float = 0.0, max_shift: float
 
 def add_noise(X: torch.Tensor, *, std: float, generator: torch.Generator | None = None,
               clamp: tuple[float, float] | None = (0.0, 1.0)) -> torch.Tensor:
-    """``X`` plus Gaussian noise of standard deviation ``std``, clipped to ``clamp`` (or not, if None)."""
+    """``X`` plus Gaussian noise of standard deviation ``std``, clipped to ``clamp`` (or not, if None).
+
+    Raises:
+        TypeError, ValueError: ``X`` is not a batch of float images, ``std`` is not a finite
+            number >= 0, ``clamp`` is not an increasing pair, or ``generator`` is not a
+            ``torch.Generator``.
+    """
     X = _images(X)
     std = non_negative_float("std", std)
+    _generator(generator)
+    if clamp is not None:
+        clamp = limits("clamp", clamp)
     noise = torch.randn(X.shape, generator=generator).to(X.device, X.dtype)
     out = X + std * noise
     return out.clamp(*clamp) if clamp is not None else out
+
+
+def _generator(generator) -> None:
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
 
 
 # --- boxes ----------------------------------------------------------------------------------
@@ -160,14 +185,11 @@ def anchor_boxes(height: int, width: int, *, sizes: Sequence[float], ratios: Seq
         corner boxes ``(height * width * (n + m - 1), 4)``, ordered by row, column, anchor.
 
     Raises:
-        ValueError: non-positive grid, sizes, ratios or stride.
+        TypeError, ValueError: non-positive grid, sizes, ratios or stride.
     """
     height, width = positive_int("height", height), positive_int("width", width)
-    sizes, ratios = [float(s) for s in sizes], [float(r) for r in ratios]
-    if not sizes or not ratios or min(sizes) <= 0 or min(ratios) <= 0:
-        raise ValueError(f"sizes and ratios must be non-empty and positive, got {sizes} and {ratios}")
-    if not stride > 0:
-        raise ValueError(f"stride must be positive, got {stride!r}")
+    sizes, ratios = numbers_seq("sizes", sizes, positive=True), numbers_seq("ratios", ratios, positive=True)
+    stride = positive_float("stride", stride)
     pairs = [(s, ratios[0]) for s in sizes] + [(sizes[0], r) for r in ratios[1:]]
     wh = torch.tensor([[s * math.sqrt(r), s / math.sqrt(r)] for s, r in pairs], device=device)  # (k, 2)
     cy = (torch.arange(height, device=device) + 0.5) * stride
@@ -184,10 +206,15 @@ def assign_anchors(anchors: torch.Tensor, gt_boxes: torch.Tensor, *, iou_thresho
     First every ground-truth box claims the anchor it overlaps most (greedily, largest IoU
     first, so no two boxes claim one anchor); then each remaining anchor takes the box it
     overlaps most if that IoU reaches ``iou_threshold``.
+
+    Raises:
+        TypeError, ValueError: a box tensor is not valid corner boxes ``(k, 4)``, or
+            ``iou_threshold`` is not in [0, 1].
     """
+    anchors = _boxes("anchors", anchors, corners=True)
+    gt_boxes = _boxes("gt_boxes", gt_boxes, corners=True)
+    probability("iou_threshold", iou_threshold)
     iou = box_iou(anchors, gt_boxes)                                     # (A, G)
-    if not 0 <= iou_threshold <= 1:
-        raise ValueError(f"iou_threshold must be in [0, 1], got {iou_threshold!r}")
     best_iou, best_gt = iou.max(dim=1) if iou.shape[1] else (iou.new_zeros(len(iou)), None)
     assigned = torch.full((len(anchors),), -1, dtype=torch.long, device=iou.device)
     if best_gt is None:
@@ -213,11 +240,9 @@ def nms(boxes: torch.Tensor, scores: torch.Tensor, *, iou_threshold: float = 0.5
         ValueError: ``scores`` is not ``(k,)`` for ``k`` boxes, or the threshold is outside [0, 1].
     """
     boxes = _boxes("boxes", boxes, corners=True)
-    if not isinstance(scores, torch.Tensor) or scores.shape != (len(boxes),):
-        raise ValueError(f"scores must be a tensor of shape ({len(boxes)},), one per box, got "
-                         f"{tuple(scores.shape) if isinstance(scores, torch.Tensor) else type(scores).__name__}")
-    if not 0 <= iou_threshold <= 1:
-        raise ValueError(f"iou_threshold must be in [0, 1], got {iou_threshold!r}")
+    tensor("scores", scores, 1, shape=(len(boxes),), what=", one per box")
+    finite_tensor("scores", scores)
+    probability("iou_threshold", iou_threshold)
     order = scores.argsort(descending=True)
     iou = box_iou(boxes[order], boxes[order])                            # (k, k), in score order
     alive = torch.ones(len(boxes), dtype=torch.bool, device=boxes.device)
@@ -276,6 +301,7 @@ def synthetic_scenes(num_scenes: int, *, size: int = 32, max_objects: int = 3, m
     max_objects = positive_int("max_objects", max_objects)
     min_side, max_side = positive_int("min_side", min_side), positive_int("max_side", max_side)
     noise = non_negative_float("noise", noise)
+    check_seed("seed", seed)
     if not min_side <= max_side <= size:
         raise ValueError(f"need min_side <= max_side <= size, got {min_side}, {max_side}, {size}")
     rng = np.random.default_rng(seed)
