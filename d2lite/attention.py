@@ -15,6 +15,7 @@ import math
 import torch
 from torch import nn
 
+from . import _checks
 from ._checks import attention_inputs, boolean, dropout_rate, non_negative_int, positive_int, tensor, text
 
 __all__ = ["AdditiveAttention", "DotProductAttention", "MultiHeadAttention", "PositionalEncoding",
@@ -173,7 +174,13 @@ class MultiHeadAttention(nn.Module):
 
 
 def sinusoidal_encoding(max_len: int, num_hiddens: int) -> torch.Tensor:
-    """The sinusoidal table ``P`` (max_len, num_hiddens): ``P[i, 2j] = sin(i / 10000^(2j/d))``, ``P[i, 2j+1] = cos(...)``."""
+    """The sinusoidal table ``P`` (max_len, num_hiddens).
+
+    ``P[i, 2j] = sin(i / 10000^(2j/d))`` and ``P[i, 2j+1] = cos(i / 10000^(2j/d))``.
+
+    Raises:
+        TypeError, ValueError: ``max_len`` or ``num_hiddens`` is not a positive int.
+    """
     positive_int("max_len", max_len)
     positive_int("num_hiddens", num_hiddens)
     pos = torch.arange(max_len, dtype=torch.float32).unsqueeze(1)
@@ -205,26 +212,6 @@ class PositionalEncoding(nn.Module):
         return self.dropout(X + self.P[offset:offset + X.shape[1]].to(X.dtype))
 
 
-def _as_4d(weights):
-    """Accept (Tq, Tk), (heads, Tq, Tk), (layers, heads, Tq, Tk) or a list of per-layer (heads, Tq, Tk)."""
-    try:
-        if isinstance(weights, (list, tuple)):
-            weights = torch.stack([torch.as_tensor(w).detach().float().cpu() for w in weights])
-        if hasattr(weights, "detach"):
-            weights = weights.detach().float().cpu()
-        weights = torch.as_tensor(weights, dtype=torch.float32)
-    except (TypeError, ValueError, RuntimeError) as e:
-        raise TypeError(f"weights must be a tensor or array of attention weights, got {type(weights).__name__}") from e
-    if not 2 <= weights.ndim <= 4:
-        raise ValueError(f"weights must be (Tq, Tk), (heads, Tq, Tk) or (layers, heads, Tq, Tk), "
-                         f"got shape {tuple(weights.shape)}")
-    if not bool(torch.isfinite(weights).all()):
-        raise ValueError("weights must hold finite numbers, got NaN or inf")
-    while weights.ndim < 4:
-        weights = weights.unsqueeze(0)
-    return weights.numpy()
-
-
 def attention_explorer(weights, src_tokens, tgt_tokens, *, title: str = "attention"):
     """Sliders for layer, head and query position over an attention-weight tensor.
 
@@ -251,7 +238,7 @@ def attention_explorer(weights, src_tokens, tgt_tokens, *, title: str = "attenti
     from .plotting import figure
     from .widgets import Explorer
 
-    W = _as_4d(weights)
+    W = _checks.attention_weights(weights)
     text("title", title)
     L, H, Tq, Tk = W.shape
     for name, toks, n in (("src_tokens (the source labels)", src_tokens, Tk),

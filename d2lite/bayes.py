@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import (distribution, finite_float, float_array, non_negative_array, non_negative_float,
-                      non_negative_int, positive_float)
+from ._checks import (distribution, finite_float, fitted, float_array, matrix_width, non_negative_array,
+                      non_negative_float, non_negative_int, positive_float, vector)
 
 
 def bayes_update(prior, likelihood) -> np.ndarray:
@@ -100,13 +100,9 @@ class _NaiveBayes:
     def __init__(self, *, priors=None):
         self.priors = None if priors is None else distribution("priors", priors)
 
-    def _check_fit_inputs(self, X, y):
+    def _fit_classes(self, X, y):
         X = float_array("X", X, 2)
-        if hasattr(y, "detach"):
-            y = y.detach().cpu().numpy()
-        y = np.asarray(y)
-        if y.ndim != 1 or len(y) != len(X):
-            raise ValueError(f"y must have shape ({len(X)},), one label per row of X, got {y.shape}")
+        y = vector("y", y, len(X))
         self.classes_, y_idx = np.unique(y, return_inverse=True)
         k = len(self.classes_)
         self.class_count_ = np.bincount(y_idx, minlength=k).astype(np.float64)
@@ -117,17 +113,13 @@ class _NaiveBayes:
                 self.class_log_prior_ = np.log(distribution("priors", self.priors, size=k))
         return X, y_idx
 
-    def _check_predict_input(self, X) -> np.ndarray:
-        if not hasattr(self, "classes_"):
-            raise RuntimeError(f"{type(self).__name__} is not fitted yet: call fit(X, y) first")
-        X = float_array("X", X, 2)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X must have {self.n_features_in_} features (as in fit), got {X.shape[1]}")
-        return X
+    def _fitted_rows(self, X) -> np.ndarray:
+        fitted(self, "classes_")
+        return matrix_width("X", float_array("X", X, 2), self.n_features_in_)
 
     def predict_joint_log_proba(self, X) -> np.ndarray:
         """``log p(y) + log p(x | y)`` for each row and class, shape ``(n, k)``."""
-        return self._joint_log_likelihood(self._check_predict_input(X))
+        return self._joint_log_likelihood(self._fitted_rows(X))
 
     def predict_log_proba(self, X) -> np.ndarray:
         """``log p(y | x)``, shape ``(n, k)``: the joint minus the log evidence (log-sum-exp)."""
@@ -175,7 +167,7 @@ class GaussianNaiveBayes(_NaiveBayes):
         self.var_smoothing = non_negative_float("var_smoothing", var_smoothing)
 
     def fit(self, X, y) -> "GaussianNaiveBayes":
-        X, y_idx = self._check_fit_inputs(X, y)
+        X, y_idx = self._fit_classes(X, y)
         self.n_features_in_ = X.shape[1]
         eps = self.var_smoothing * X.var(axis=0).max()
         self.theta_ = np.stack([X[y_idx == c].mean(axis=0) for c in range(len(self.classes_))])
@@ -214,7 +206,7 @@ class MultinomialNaiveBayes(_NaiveBayes):
         self.alpha = positive_float("alpha", alpha)
 
     def fit(self, X, y) -> "MultinomialNaiveBayes":
-        X, y_idx = self._check_fit_inputs(X, y)
+        X, y_idx = self._fit_classes(X, y)
         X = non_negative_array("X", X)
         self.n_features_in_ = X.shape[1]
         onehot = np.eye(len(self.classes_))[y_idx]                     # (n, k)

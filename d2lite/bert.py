@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from . import _checks
 from ._checks import dropout_rate, fraction, module, positive_int, seed as check_seed, tensor
 from .transformer import TransformerEncoderBlock
 
@@ -31,37 +32,16 @@ def get_tokens_and_segments(tokens_a, tokens_b=None):
         TypeError: ``tokens_a`` or ``tokens_b`` is not a sequence of tokens.
         ValueError: ``tokens_a`` is empty.
     """
-    tokens_a = _token_list("tokens_a", tokens_a)
+    tokens_a = _checks.token_list("tokens_a", tokens_a)
     if not tokens_a:
         raise ValueError("tokens_a must hold at least one token, got an empty sequence")
     tokens = ["<cls>"] + tokens_a + ["<sep>"]
     segments = [0] * len(tokens)
     if tokens_b is not None:
-        tokens_b = _token_list("tokens_b", tokens_b)
+        tokens_b = _checks.token_list("tokens_b", tokens_b)
         tokens += tokens_b + ["<sep>"]
         segments += [1] * (len(tokens_b) + 1)
     return tokens, segments
-
-
-def _token_list(name, tokens) -> list:
-    if isinstance(tokens, (str, bytes)) or not hasattr(tokens, "__iter__"):
-        raise TypeError(f"{name} must be a sequence of tokens, got {type(tokens).__name__}")
-    return list(tokens)
-
-
-def _check_ids(tokens, segments, valid_lens, max_len):  # shapes and dtypes only: runs in forward
-    tensor("tokens", tokens, 2, dtype="long", what=" (batch, T) of token ids")
-    tensor("segments", segments, 2, dtype="long", what=" (batch, T) of 0/1 segment ids")
-    if tokens.shape != segments.shape:
-        raise ValueError(f"tokens and segments must have the same shape, got {tuple(tokens.shape)} "
-                         f"and {tuple(segments.shape)}")
-    if tokens.shape[1] > max_len:
-        raise ValueError(f"sequences of length {tokens.shape[1]} exceed max_len={max_len}")
-    if valid_lens is not None:
-        tensor("valid_lens", valid_lens, dtype="long")
-        if valid_lens.shape not in ((tokens.shape[0],), tuple(tokens.shape)):
-            raise ValueError(f"valid_lens must have shape ({tokens.shape[0]},) or {tuple(tokens.shape)}, "
-                             f"got {tuple(valid_lens.shape)}")
 
 
 class BERTEncoder(nn.Module):
@@ -97,12 +77,12 @@ class BERTEncoder(nn.Module):
 
     def embed(self, tokens, segments):
         """The input representation (batch, T, num_hiddens): the sum of the three embeddings."""
-        _check_ids(tokens, segments, None, self.max_len)
+        _checks.token_segment_ids(tokens, segments, None, self.max_len)
         X = self.token_embedding(tokens) + self.segment_embedding(segments)
         return X + self.pos_embedding[:, :tokens.shape[1]]
 
     def forward(self, tokens, segments, valid_lens=None):
-        _check_ids(tokens, segments, valid_lens, self.max_len)
+        _checks.token_segment_ids(tokens, segments, valid_lens, self.max_len)
         X = self.dropout(self.embed(tokens, segments))
         for blk in self.blocks:
             X = blk(X, valid_lens)
@@ -208,7 +188,7 @@ def mask_tokens(tokens, vocab, *, mask_prob: float = 0.15, rng: random.Random | 
     """
     from .text import Vocab
 
-    tokens = _token_list("tokens", tokens)
+    tokens = _checks.token_list("tokens", tokens)
     module("vocab", vocab, Vocab)
     fraction("mask_prob", mask_prob)
     if rng is not None and not isinstance(rng, random.Random):

@@ -17,8 +17,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._checks import (as_tensor, boolean, dropout_rate, fraction, module, non_negative_float, one_of, positive_float,
-                      positive_int, seed as check_seed, tensor, text)
+from . import _checks
+from ._checks import (boolean, check_adjacency, check_edge_index, dropout_rate, fraction, module, non_negative_float,
+                      one_of, positive_int, seed as check_seed, tensor, text)
 
 __all__ = ["GAT", "GATLayer", "GCN", "GCNLayer", "GraphData", "GraphSAGE", "SAGELayer",
            "adjacency_from_edge_index", "adjacency_from_networkx", "aggregate", "check_adjacency",
@@ -26,75 +27,10 @@ __all__ = ["GAT", "GATLayer", "GCN", "GCNLayer", "GraphData", "GraphSAGE", "SAGE
            "node_accuracy", "normalized_adjacency", "sample_neighbors", "sbm_citation"]
 
 REDUCE = ("sum", "mean", "max")
-_INT_DTYPES = (torch.bool, torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64)
 
 
-# --- checks at the boundary -------------------------------------------------------------------
-def check_adjacency(A, *, num_nodes: int | None = None) -> torch.Tensor:
-    """``A`` (tensor or array of bool, int or float weights) as a float (n, n) tensor on its device.
-
-    Raises:
-        TypeError: ``A`` is not a tensor/array, or its dtype is not bool, int or float.
-        ValueError: ``A`` is not square, is empty, is not ``num_nodes`` wide (when given), or
-            holds negative, NaN or infinite entries.
-    """
-    if num_nodes is not None:
-        num_nodes = positive_int("num_nodes", num_nodes)
-    A = as_tensor("A", A)
-    if not (A.dtype.is_floating_point or A.dtype in _INT_DTYPES):
-        raise TypeError(f"adjacency A must be bool, int or float, got dtype {A.dtype}")
-    if A.ndim != 2 or A.shape[0] != A.shape[1]:
-        raise ValueError(f"adjacency A must be a square matrix (n, n), got shape {tuple(A.shape)}")
-    if A.shape[0] == 0:
-        raise ValueError("adjacency A must have at least one node, got shape (0, 0)")
-    if num_nodes is not None and A.shape[0] != num_nodes:
-        raise ValueError(f"adjacency A must be ({num_nodes}, {num_nodes}) to match X, got {tuple(A.shape)}")
-    A = A.float() if not A.dtype.is_floating_point else A
-    if not bool(torch.isfinite(A).all()) or bool((A < 0).any()):
-        raise ValueError("adjacency A must hold finite weights >= 0, got a negative, NaN or inf entry")
-    return A
-
-
-def check_edge_index(edge_index, num_nodes: int) -> torch.Tensor:
-    """``edge_index`` as a long tensor (2, E) of node ids in ``0 … num_nodes-1``.
-
-    Raises:
-        TypeError: it is not a tensor/array of integers (floats and bools are refused).
-        ValueError: its shape is not (2, E), or an id is negative or ``>= num_nodes``.
-    """
-    num_nodes = positive_int("num_nodes", num_nodes)
-    ei = as_tensor("edge_index", edge_index)
-    if ei.dtype == torch.bool or ei.dtype.is_floating_point or ei.dtype.is_complex:
-        raise TypeError(f"edge_index must hold integer node ids, got dtype {ei.dtype}")
-    if ei.ndim != 2 or ei.shape[0] != 2:
-        raise ValueError(f"edge_index must have shape (2, E) (source row, target row), got {tuple(ei.shape)}")
-    if ei.numel() and int(ei.min()) < 0:
-        raise ValueError(f"edge_index must hold node ids >= 0, got a negative id {int(ei.min())}")
-    if ei.numel() and int(ei.max()) >= num_nodes:
-        raise ValueError(f"edge_index ids must be < num_nodes={num_nodes}, got {int(ei.max())}")
-    return ei.long()
-
-
-def _features(X, n: int | None = None) -> torch.Tensor:
-    want = f"({n if n is not None else 'n'}, d)"
-    tensor("X", X, 2, dtype="float", what=f" of node features {want}")
-    if n is not None and X.shape[0] != n:
-        raise ValueError(f"X must have shape {want}, got {tuple(X.shape)}")
-    return X
-
-
-def _square(name: str, A, n: int) -> torch.Tensor:
-    """Shape and dtype of an adjacency inside ``forward``: no values are read (no device sync)."""
-    tensor(name, A, 2, what=f" (adjacency ({n}, {n}))")
-    if A.shape != (n, n):
-        raise ValueError(f"{name} must be ({n}, {n}) to match X, got {tuple(A.shape)}")
-    if A.is_complex():
-        raise TypeError(f"{name} must be bool, int or float, got dtype {A.dtype}")
-    return A
-
-
-def _normalize(A: torch.Tensor, self_loops: bool) -> torch.Tensor:
-    A = A.float() if not A.dtype.is_floating_point else A
+def _normalize(A: torch.Tensor, self_loops: bool) -> torch.Tensor:  # no checks: forward calls it
+    A = A if A.dtype.is_floating_point else A.float()
     if self_loops:
         A = A + torch.eye(A.shape[0], device=A.device, dtype=A.dtype)
     deg = A.sum(1)
@@ -102,10 +38,9 @@ def _normalize(A: torch.Tensor, self_loops: bool) -> torch.Tensor:
     return inv_sqrt[:, None] * A * inv_sqrt[None, :]
 
 
-def _sample(A: torch.Tensor, num_samples: int, generator) -> torch.Tensor:
-    A = A.float() if not A.dtype.is_floating_point else A
-    isolated = A.sum(1) == 0
-    weights = A + torch.diag(isolated.to(A.dtype))
+def _sample(A: torch.Tensor, num_samples: int, generator) -> torch.Tensor:  # no checks: forward calls it
+    A = A if A.dtype.is_floating_point else A.float()
+    weights = A + torch.diag((A.sum(1) == 0).to(A.dtype))  # an isolated node draws itself
     return torch.multinomial(weights, num_samples, replacement=True, generator=generator)
 
 
@@ -159,7 +94,7 @@ def aggregate(X: torch.Tensor, edge_index, *, reduce: str = "sum") -> torch.Tens
     ``reduce`` is ``"sum"``, ``"mean"`` or ``"max"``; a node no edge reaches gets zeros.
     ``edge_index`` is (2, E); for a symmetric ``A``, ``"sum"`` equals ``A @ X``.
     """
-    X = _features(X)
+    X = _checks.node_features(X)
     one_of("reduce", reduce, REDUCE)
     src, dst = check_edge_index(edge_index, X.shape[0]).to(X.device)
     out = torch.zeros_like(X)
@@ -180,8 +115,7 @@ def sample_neighbors(A, num_samples: int, *, generator: torch.Generator | None =
     """
     A = check_adjacency(A)
     num_samples = positive_int("num_samples", num_samples)
-    if generator is not None and not isinstance(generator, torch.Generator):
-        raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
+    _checks.generator(generator)
     return _sample(A, num_samples, generator)
 
 
@@ -264,10 +198,8 @@ class GCNLayer(nn.Module):
         self.linear = nn.Linear(d_in, d_out, bias=boolean("bias", bias))
 
     def forward(self, X: torch.Tensor, A_hat: torch.Tensor) -> torch.Tensor:
-        _features(X)
-        if X.shape[1] != self.linear.in_features:
-            raise ValueError(f"X must have {self.linear.in_features} features, got shape {tuple(X.shape)}")
-        _square("A_hat", A_hat, X.shape[0])
+        _checks.node_features(X, d=self.linear.in_features)
+        _checks.square_matrix("A_hat", A_hat, X.shape[0])
         # A_hat (n, n) @ (X (n, d) W (d, h)); the bias is added once per node, after mixing
         return A_hat @ (X @ self.linear.weight.T) + (0 if self.linear.bias is None else self.linear.bias)
 
@@ -285,10 +217,8 @@ class SAGELayer(nn.Module):
         self.neigh_linear = nn.Linear(num_inputs, num_outputs, bias=False)
 
     def forward(self, X: torch.Tensor, A: torch.Tensor, *, num_samples: int | None = None) -> torch.Tensor:
-        _features(X)
-        if X.shape[1] != self.self_linear.in_features:
-            raise ValueError(f"X must have {self.self_linear.in_features} features, got shape {tuple(X.shape)}")
-        _square("A", A, X.shape[0])
+        _checks.node_features(X, d=self.self_linear.in_features)
+        _checks.square_matrix("A", A, X.shape[0])
         if num_samples is None:  # the exact mean over all neighbours
             deg = A.sum(1, keepdim=True)
             neigh = (A @ X) / deg.clamp_min(1e-12)
@@ -318,11 +248,9 @@ class GATLayer(nn.Module):
         self.negative_slope = non_negative_float("negative_slope", negative_slope)
 
     def forward(self, X: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
-        _features(X)
-        if X.shape[1] != self.linear.in_features:
-            raise ValueError(f"X must have {self.linear.in_features} features, got shape {tuple(X.shape)}")
+        _checks.node_features(X, d=self.linear.in_features)
         n = X.shape[0]
-        _square("A", A, n)
+        _checks.square_matrix("A", A, n)
         H = self.linear(X).view(n, self.heads, self.num_outputs).transpose(0, 1)  # (heads, n, h)
         s_target, s_source = (H * self.a_target[:, None]).sum(-1), (H * self.a_source[:, None]).sum(-1)
         # e_ij = LeakyReLU(a_1.Wx_i + a_2.Wx_j): (heads, n, 1) + (heads, 1, n) -> (heads, n, n)
@@ -339,8 +267,8 @@ class _NodeModel(nn.Module):
     """Shared by the models: check ``X`` and ``A``, then two layers with dropout before each."""
 
     def forward(self, X: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
-        X = _features(X)
-        A = _square("A", A, X.shape[0]).to(X.dtype)  # shapes only: check_adjacency reads values
+        X = _checks.node_features(X)
+        A = _checks.square_matrix("A", A, X.shape[0]).to(X.dtype)  # shapes only: check_adjacency reads values
         H = self.act(self._layer(self.layer1, self.dropout(X), A))
         return self._layer(self.layer2, self.dropout(H), A)
 
@@ -358,7 +286,7 @@ class GCN(_NodeModel):
         self.act, self.dropout = nn.ReLU(), nn.Dropout(dropout_rate("dropout", dropout))
 
     def forward(self, X: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
-        _square("A", A, _features(X).shape[0])
+        _checks.square_matrix("A", A, _checks.node_features(X).shape[0])
         return super().forward(X, _normalize(A, True))  # Â has self-loops: the mask stays ok
 
 
@@ -393,12 +321,7 @@ class GAT(_NodeModel):
 # --- full-batch training ----------------------------------------------------------------------
 @torch.no_grad()
 def node_accuracy(model: nn.Module, data: GraphData, mask: torch.Tensor) -> float:
-    """Accuracy of ``model(data.X, data.A)`` on the nodes where ``mask`` is True (eval mode).
-
-    Raises:
-        TypeError, ValueError: ``model`` is not a module, ``data`` not a :class:`GraphData`, or
-            ``mask`` not a bool tensor with one entry per node.
-    """
+    """Accuracy of ``model(data.X, data.A)`` on the nodes where ``mask`` (bool (n,)) is True, in eval mode."""
     module("model", model)
     module("data", data, GraphData)
     tensor("mask", mask, 1, what=" of nodes")

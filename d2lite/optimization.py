@@ -9,17 +9,10 @@ from typing import Callable
 
 import torch
 
-import numbers
 
-import numpy as np
 
+from . import _checks
 from ._checks import callable_, finite_float, numbers_seq, positive_int
-
-
-def _coordinate(name: str, x):
-    if isinstance(x, bool) or not isinstance(x, (numbers.Real, torch.Tensor, np.ndarray)):
-        raise TypeError(f"{name} must be a number, a tensor or an array, got {type(x).__name__}")
-    return x
 
 
 def ill_conditioned(x1, x2):
@@ -28,7 +21,7 @@ def ill_conditioned(x1, x2):
     Raises:
         TypeError: ``x1`` or ``x2`` is not a number, tensor or array.
     """
-    _coordinate("x1", x1), _coordinate("x2", x2)
+    _checks.coordinate("x1", x1), _checks.coordinate("x2", x2)
     return 0.1 * x1**2 + 2 * x2**2
 
 
@@ -39,7 +32,7 @@ def rosenbrock(x1, x2, a: float = 1.0, b: float = 100.0):
         TypeError, ValueError: ``x1`` or ``x2`` is not a number, tensor or array, or ``a``/``b``
             is not a finite number.
     """
-    _coordinate("x1", x1), _coordinate("x2", x2)
+    _checks.coordinate("x1", x1), _checks.coordinate("x2", x2)
     finite_float("a", a), finite_float("b", b)
     return (a - x1) ** 2 + b * (x2 - x1**2) ** 2
 

@@ -83,10 +83,6 @@ def _np(a) -> np.ndarray:
     return np.asarray(a)
 
 
-def _numeric(name: str, a) -> np.ndarray:
-    return numeric_array(name, a)
-
-
 def plot_curves(ys: Mapping[str, Sequence[float]] | Sequence[float], x=None, *, xlabel: str = "",
                 ylabel: str = "", logy: bool = False, title: str | None = None, ax=None):
     """Plot one curve or several (a mapping label → values) against ``x`` (default 0, 1, …).
@@ -106,10 +102,10 @@ def plot_curves(ys: Mapping[str, Sequence[float]] | Sequence[float], x=None, *, 
     boolean("logy", logy)
     arrays = {}
     for label, y in curves.items():
-        y = _numeric(f"ys[{label!r}]" if label else "ys", y)
+        y = numeric_array(f"ys[{label!r}]" if label else "ys", y)
         if y.ndim != 1:
             raise ValueError(f"ys: curve {label!r} must be 1-D, got shape {y.shape}")
-        xs = np.arange(len(y)) if x is None else _numeric("x", x)
+        xs = np.arange(len(y)) if x is None else numeric_array("x", x)
         if len(xs) != len(y):
             raise ValueError(f"x has {len(xs)} values but curve {label!r} of ys has {len(y)}")
         arrays[label] = xs, y
@@ -138,7 +134,7 @@ def plot_heatmap(M, *, xlabels: Sequence[str] | None = None, ylabels: Sequence[s
         TypeError, ValueError: ``M`` is not a 2-D numeric matrix, a label list has another
             length than its axis, or ``colorbar`` is not a bool.
     """
-    M = _numeric("M", M)
+    M = numeric_array("M", M)
     if M.ndim != 2:
         raise ValueError(f"M: plot_heatmap needs a 2-D matrix, got shape {M.shape}")
     boolean("colorbar", colorbar)
@@ -193,7 +189,7 @@ def plot_contour(f: Callable, *, xlim=(-3, 3), ylim=(-3, 3), paths: Mapping[str,
     if paths is not None and not isinstance(paths, Mapping):
         raise TypeError(f"paths must be a mapping label -> points (T, 2), got {type(paths).__name__}")
     for label, pts in (paths or {}).items():
-        if _numeric(f"paths[{label!r}]", pts).ndim != 2 or _np(pts).shape[1] != 2:
+        if numeric_array(f"paths[{label!r}]", pts).ndim != 2 or _np(pts).shape[1] != 2:
             raise ValueError(f"paths[{label!r}] must have shape (T, 2), got {_np(pts).shape}")
     X1, X2 = grid_2d(xlim, ylim, resolution)
     with torch.no_grad():

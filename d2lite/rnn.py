@@ -19,8 +19,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ._checks import (device as check_device, dropout_rate, finite_float, id_sequence, module, non_negative_float, one_of, positive_float,
-                      positive_int, seed as check_seed, tensor, text, token_index)
+from ._checks import (device as check_device, dropout_rate, finite_float, id_sequence, module, non_negative_float,
+                      one_of, positive_int, seed as check_seed, tensor, text, token_index)
 from .device import get_device
 
 __all__ = ["CELLS", "NGramLM", "RNNLM", "SequenceClassifier", "generate", "perplexity", "recall_task",

@@ -14,33 +14,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _checks
 from ._checks import callable_, finite_float, float_array, non_negative_float, one_of, positive_float, positive_int
 from ._checks import text, vector
 
 KERNELS = ("linear", "poly", "rbf")
 
 
-def _signed_labels(y, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Map two classes to -1/+1; returns ``(y_pm (n,), classes (2,))``."""
-    y = vector("y", y, n)
-    classes = np.unique(y)
-    if len(classes) != 2:
-        raise ValueError(f"y must hold exactly two classes, got {len(classes)}: {classes[:5].tolist()}")
-    return np.where(y == classes[1], 1.0, -1.0), classes
-
-
 # --- kernels: (n, d), (m, d) -> Gram matrix (n, m) -----------------------------------------
-def _pair(X, Z):
-    X = float_array("X", X, 2, what=" of shape (n, d)")
-    Z = X if Z is None else float_array("Z", Z, 2, what=" of shape (n, d)")
-    if X.shape[1] != Z.shape[1]:
-        raise ValueError(f"X and Z must have the same number of features, got {X.shape[1]} and {Z.shape[1]}")
-    return X, Z
-
-
 def linear_kernel(X, Z=None) -> np.ndarray:
     """``K[i, j] = x_i · z_j``. Shapes: X (n, d), Z (m, d) (default X) -> (n, m)."""
-    X, Z = _pair(X, Z)
+    X, Z = _checks.paired_matrices(X, Z)
     return X @ Z.T
 
 
@@ -50,7 +34,7 @@ def polynomial_kernel(X, Z=None, *, degree: int = 3, gamma: float = 1.0, coef0: 
     Raises:
         TypeError/ValueError: ``degree`` is not a positive int or ``gamma`` is not > 0.
     """
-    X, Z = _pair(X, Z)
+    X, Z = _checks.paired_matrices(X, Z)
     degree, gamma = positive_int("degree", degree), positive_float("gamma", gamma)
     return (gamma * (X @ Z.T) + finite_float("coef0", coef0)) ** degree
 
@@ -61,7 +45,7 @@ def rbf_kernel(X, Z=None, *, gamma: float = 1.0) -> np.ndarray:
     Raises:
         TypeError/ValueError: ``gamma`` is not a number > 0.
     """
-    X, Z = _pair(X, Z)
+    X, Z = _checks.paired_matrices(X, Z)
     gamma = positive_float("gamma", gamma)
     sq = (X**2).sum(1)[:, None] + (Z**2).sum(1)[None, :] - 2 * X @ Z.T
     return np.exp(-gamma * np.maximum(sq, 0.0))  # clip tiny negatives from round-off
@@ -112,7 +96,7 @@ class LinearSVM:
     def fit(self, X, y) -> "LinearSVM":
         """Fit on X (n, d) and two-class labels y (n,). Raises ValueError/TypeError on bad input."""
         X = float_array("X", X, 2, what=" of shape (n, d)")
-        y_pm, self.classes_ = _signed_labels(y, len(X))
+        y_pm, self.classes_ = _checks.two_class_labels(y, len(X))
         n, d = X.shape
         w, b = np.zeros(d), 0.0
         best = (np.inf, w, b)
@@ -171,7 +155,8 @@ class KernelSVM:
     def __init__(self, *, kernel: str = "rbf", C: float = 1.0, gamma: float = 1.0, degree: int = 3,
                  coef0: float = 1.0, tol: float = 1e-3, max_iter: int = 100_000):
         self.kernel = one_of("kernel", kernel, KERNELS)
-        self.C, self.gamma, self.tol = positive_float("C", C), positive_float("gamma", gamma), positive_float("tol", tol)
+        self.C, self.gamma = positive_float("C", C), positive_float("gamma", gamma)
+        self.tol = positive_float("tol", tol)
         self.degree, self.coef0 = positive_int("degree", degree), finite_float("coef0", coef0)
         self.max_iter = positive_int("max_iter", max_iter)
 
@@ -186,7 +171,7 @@ class KernelSVM:
     def fit(self, X, y) -> "KernelSVM":
         """Fit on X (n, d) and two-class labels y (n,). Raises ValueError/TypeError on bad input."""
         X = float_array("X", X, 2, what=" of shape (n, d)")
-        y_pm, self.classes_ = _signed_labels(y, len(X))
+        y_pm, self.classes_ = _checks.two_class_labels(y, len(X))
         K, C = self.gram(X), self.C
         n = len(X)
         a, G = np.zeros(n), -np.ones(n)                 # alphas and gradient Q a - 1, both (n,)

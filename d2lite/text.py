@@ -25,8 +25,8 @@ from pathlib import Path
 
 import torch
 
-from ._checks import (boolean, fraction, id_sequence, non_negative_int, one_of, positive_int, seed as check_seed,
-                      text as check_text, token_index)
+from ._checks import (fraction, id_sequence, index_rows, module as check_module, one_of, positive_int,
+                      seed as check_seed, text as check_text, token_index)
 
 __all__ = ["RESERVED", "Seq2SeqData", "Vocab", "date_pairs", "kjv_verses", "lm_loader", "lm_windows",
            "load_corpus", "pad_batch", "shakespeare_lines", "sphinx_pairs", "tokenize", "translation_data"]
@@ -143,8 +143,7 @@ class Vocab:
             Without ``<unk>``, looking up an unknown token raises ``KeyError``.
 
     Raises:
-        TypeError, ValueError: ``tokens`` is not an iterable of str or is empty, ``min_freq`` is
-            not a positive int, or ``reserved`` is not a sequence of distinct str.
+        TypeError, ValueError: bad ``tokens`` (empty, not str), ``min_freq`` or ``reserved``.
     """
 
     def __init__(self, tokens, min_freq: int = 1, reserved=RESERVED):
@@ -220,9 +219,8 @@ def lm_windows(ids, num_steps: int):
     Returns ``X, Y`` of shape ``(num_windows, num_steps)`` with ``Y[:, t] = X[:, t + 1]`` shifted
     by one along the original sequence.
 
-    Raises:
-        TypeError, ValueError: ``ids`` is not a 1-D sequence of token indices, ``num_steps`` is
-            not a positive int, or the sequence is too short for one window.
+    Raises TypeError/ValueError unless ``ids`` is a 1-D sequence of token indices longer than
+    ``num_steps`` (a positive int).
     """
     positive_int("num_steps", num_steps)
     ids = id_sequence("ids", ids)
@@ -235,11 +233,7 @@ def lm_windows(ids, num_steps: int):
 
 
 def lm_loader(ids, num_steps: int, batch_size: int, shuffle: bool = True, seed: int = 0):
-    """A DataLoader of ``(X, Y)`` next-token windows (see :func:`lm_windows`).
-
-    Raises:
-        TypeError, ValueError: as :func:`lm_windows` and :func:`d2lite.make_loader`.
-    """
+    """A DataLoader of ``(X, Y)`` next-token windows (see :func:`lm_windows`)."""
     from .data import make_loader
 
     X, Y = lm_windows(ids, num_steps)
@@ -261,14 +255,8 @@ def date_pairs(num_examples: int, seed: int = 0, locales=None,
     >>> date_pairs(1, seed=3)  # doctest: +SKIP
     [('2 janvier 2024', '2024-01-02')]
 
-    Args:
-        num_examples: number of pairs.
-        seed: seed of the draw.
-        locales: the languages to write in, a subset of ``DATE_FORMATS`` (default all).
-        start, end: the range of dates, ``datetime.date`` objects with ``start <= end``.
-
-    Raises:
-        TypeError, ValueError: a bad count, seed, locale or date range.
+    ``locales`` is a subset of ``DATE_FORMATS`` (default all); dates are drawn from ``start`` …
+    ``end`` (``datetime.date``). Raises TypeError/ValueError for a bad count, seed, locale or range.
     """
     from babel.dates import format_date
 
@@ -280,8 +268,7 @@ def date_pairs(num_examples: int, seed: int = 0, locales=None,
     for loc in locales:
         one_of("locales", loc, tuple(DATE_FORMATS))
     for name, d in (("start", start), ("end", end)):
-        if not isinstance(d, datetime.date):
-            raise TypeError(f"{name} must be a datetime.date, got {type(d).__name__}")
+        check_module(name, d, datetime.date)
     if end < start:
         raise ValueError(f"end must not come before start, got start={start} and end={end}")
     rng = random.Random(seed)
@@ -295,11 +282,7 @@ def date_pairs(num_examples: int, seed: int = 0, locales=None,
 
 
 def sphinx_pairs(lang: str = "de") -> list[tuple[str, str]]:
-    """English → ``lang`` UI strings from the gettext catalogue that Sphinx ships (~800 pairs).
-
-    Raises:
-        TypeError, ValueError: ``lang`` is not the name of a catalogue Sphinx ships.
-    """
+    """English → ``lang`` UI strings from the gettext catalogue that Sphinx ships (~800 pairs)."""
     import sphinx
 
     check_text("lang", lang)
@@ -318,20 +301,14 @@ def pad_batch(sequences, length: int, pad: int, eos: int | None = None):
 
     Returns ``(tokens, valid_len)``: a long tensor ``(n, length)`` and the unpadded lengths.
 
-    Raises:
-        TypeError, ValueError: ``sequences`` is not a list of index sequences, ``length`` is
-            not a positive int, or ``pad``/``eos`` is not a token index.
+    Raises TypeError/ValueError for bad sequences, ``length``, ``pad`` or ``eos``.
     """
     positive_int("length", length)
     token_index("pad", pad)
     if eos is not None:
         token_index("eos", eos)
-    if isinstance(sequences, (str, bytes)) or not hasattr(sequences, "__iter__"):
-        raise TypeError(f"sequences must be a list of token-index sequences, got {type(sequences).__name__}")
     rows, lens = [], []
-    for i, seq in enumerate(sequences):
-        if isinstance(seq, (str, bytes)) or not hasattr(seq, "__iter__"):
-            raise TypeError(f"sequences[{i}] must be a sequence of token indices, got {type(seq).__name__}")
+    for seq in index_rows("sequences", sequences):
         seq = list(seq) + ([eos] if eos is not None else [])
         seq = seq[:length]
         lens.append(len(seq))
@@ -385,20 +362,9 @@ def translation_data(pairs=None, num_examples: int = 4000, test_fraction: float 
                      mode: str = "char", min_freq: int = 1) -> Seq2SeqData:
     """Tokenise ``pairs`` (default: :func:`date_pairs`) into padded tensors and vocabularies.
 
-    Args:
-        pairs: a list of at least two ``(source, target)`` string pairs; ``None`` draws
-            ``num_examples`` :func:`date_pairs`.
-        num_examples: number of date pairs when ``pairs`` is None.
-        test_fraction: share of pairs held out, in (0, 1).
-        seed: seed of the split (and of the date pairs).
-        mode: ``"char"`` or ``"word"`` tokens.
-        min_freq: rarer tokens map to ``<unk>``.
-
-    Returns:
-        A :class:`Seq2SeqData`.
-
-    Raises:
-        TypeError, ValueError: a bad argument, or ``pairs`` is not a list of string pairs.
+    ``pairs`` is a list of at least two ``(source, target)`` strings; ``test_fraction`` (in
+    (0, 1)) of them, drawn with ``seed``, are held out; ``mode`` is ``"char"`` or ``"word"``;
+    tokens rarer than ``min_freq`` map to ``<unk>``. Raises TypeError/ValueError for bad arguments.
     """
     positive_int("num_examples", num_examples)
     fraction("test_fraction", test_fraction)

@@ -36,7 +36,8 @@ class PositionWiseFFN(nn.Module):
     def forward(self, X):
         tensor("X", X, dtype="float")
         if X.ndim < 1 or X.shape[-1] != self.net[0].in_features:
-            raise ValueError(f"X must have {self.net[0].in_features} features in its last axis, got shape {tuple(X.shape)}")
+            raise ValueError(f"X must have {self.net[0].in_features} features in its last axis, "
+                             f"got shape {tuple(X.shape)}")
         return self.net(X)
 
 

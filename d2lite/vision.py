@@ -15,6 +15,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from . import _checks
 from ._checks import (finite_tensor, images, limits, non_negative_float, numbers_seq, positive_float, positive_int,
                       probability, seed as check_seed, tensor)
 
@@ -26,19 +27,6 @@ SHAPES = ("background", "rectangle", "disc", "triangle")
 
 
 # --- augmentation ---------------------------------------------------------------------------
-def _images(X) -> torch.Tensor:  # shapes and dtype only: augmentations run on every batch
-    return images("X", X)
-
-
-def _numbers_tensor(name: str, a, X: torch.Tensor) -> torch.Tensor:
-    if isinstance(a, (str, bytes)) or a is None:
-        raise TypeError(f"{name} must be a tensor or array of numbers, got {type(a).__name__}")
-    try:
-        return torch.as_tensor(a, dtype=X.dtype, device=X.device)
-    except (TypeError, ValueError, RuntimeError) as e:
-        raise TypeError(f"{name} must be a tensor or array of numbers, got {type(a).__name__}") from e
-
-
 def affine_transform(X: torch.Tensor, *, angles, shifts) -> torch.Tensor:
     """Rotate each image about its centre, then shift it; pixels that come from outside are 0.
 
@@ -54,9 +42,9 @@ def affine_transform(X: torch.Tensor, *, angles, shifts) -> torch.Tensor:
         TypeError, ValueError: ``X`` is not a batch of float images, or ``angles``/``shifts``
         do not have one row per image.
     """
-    X = _images(X)
+    X = images("X", X)
     n, _, H, W = X.shape
-    angles, shifts = _numbers_tensor("angles", angles, X), _numbers_tensor("shifts", shifts, X)
+    angles, shifts = _checks.numbers_tensor("angles", angles, X), _checks.numbers_tensor("shifts", shifts, X)
     if angles.shape != (n,):
         raise ValueError(f"angles must have shape ({n},), one per image, got {tuple(angles.shape)}")
     if shifts.shape != (n, 2):
@@ -86,8 +74,8 @@ def random_affine(X: torch.Tensor, *, max_degrees: float = 0.0, max_shift: float
         TypeError, ValueError: ``X`` is not a batch of float images, a maximum is not a finite
             number >= 0, or ``generator`` is not a ``torch.Generator``.
     """
-    X = _images(X)
-    _generator(generator)
+    X = images("X", X)
+    _checks.generator(generator)
     max_degrees = non_negative_float("max_degrees", max_degrees)
     max_shift = non_negative_float("max_shift", max_shift)
     n = len(X)
@@ -105,9 +93,9 @@ def add_noise(X: torch.Tensor, *, std: float, generator: torch.Generator | None 
             number >= 0, ``clamp`` is not an increasing pair, or ``generator`` is not a
             ``torch.Generator``.
     """
-    X = _images(X)
+    X = images("X", X)
     std = non_negative_float("std", std)
-    _generator(generator)
+    _checks.generator(generator)
     if clamp is not None:
         clamp = limits("clamp", clamp)
     noise = torch.randn(X.shape, generator=generator).to(X.device, X.dtype)
@@ -115,42 +103,17 @@ def add_noise(X: torch.Tensor, *, std: float, generator: torch.Generator | None 
     return out.clamp(*clamp) if clamp is not None else out
 
 
-def _generator(generator) -> None:
-    if generator is not None and not isinstance(generator, torch.Generator):
-        raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
-
-
 # --- boxes ----------------------------------------------------------------------------------
-def _boxes(name: str, boxes, *, corners: bool) -> torch.Tensor:
-    if not isinstance(boxes, torch.Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor of boxes (k, 4), got {type(boxes).__name__}")
-    if boxes.ndim != 2 or boxes.shape[1] != 4:
-        raise ValueError(f"{name} must have shape (k, 4), got {tuple(boxes.shape)}")
-    if not boxes.is_floating_point():
-        boxes = boxes.float()
-    if not torch.isfinite(boxes).all():
-        raise ValueError(f"{name} must hold finite numbers, got NaN or inf")
-    if corners:
-        bad = (boxes[:, 2] < boxes[:, 0]) | (boxes[:, 3] < boxes[:, 1])
-        if bad.any():
-            i = int(torch.nonzero(bad)[0])
-            raise ValueError(f"{name} must be corner boxes (x1, y1, x2, y2) with x2 >= x1 and y2 >= y1; "
-                             f"row {i} is {boxes[i].tolist()}")
-    elif (boxes[:, 2:] < 0).any():
-        raise ValueError(f"{name} must be centre boxes (cx, cy, w, h) with w, h >= 0")
-    return boxes
-
-
 def box_corner_to_center(boxes: torch.Tensor) -> torch.Tensor:
     """``(x1, y1, x2, y2)`` → ``(cx, cy, w, h)``, shape ``(k, 4)``. Raises ValueError if x2 < x1 or y2 < y1."""
-    b = _boxes("boxes", boxes, corners=True)
+    b = _checks.boxes("boxes", boxes, corners=True)
     x1, y1, x2, y2 = b.unbind(1)
     return torch.stack([(x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1], dim=1)
 
 
 def box_center_to_corner(boxes: torch.Tensor) -> torch.Tensor:
     """``(cx, cy, w, h)`` → ``(x1, y1, x2, y2)``, shape ``(k, 4)``. Raises ValueError if w or h < 0."""
-    b = _boxes("boxes", boxes, corners=False)
+    b = _checks.boxes("boxes", boxes, corners=False)
     cx, cy, w, h = b.unbind(1)
     return torch.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], dim=1)
 
@@ -160,7 +123,7 @@ def box_iou(boxes1: torch.Tensor, boxes2: torch.Tensor) -> torch.Tensor:
 
     Two empty boxes have IoU 0 (not 0/0).
     """
-    b1, b2 = _boxes("boxes1", boxes1, corners=True), _boxes("boxes2", boxes2, corners=True)
+    b1, b2 = _checks.boxes("boxes1", boxes1, corners=True), _checks.boxes("boxes2", boxes2, corners=True)
     if b1.device != b2.device:
         raise ValueError(f"boxes1 and boxes2 must be on one device, got {b1.device} and {b2.device}")
     area1 = (b1[:, 2] - b1[:, 0]) * (b1[:, 3] - b1[:, 1])        # (n,)
@@ -211,8 +174,8 @@ def assign_anchors(anchors: torch.Tensor, gt_boxes: torch.Tensor, *, iou_thresho
         TypeError, ValueError: a box tensor is not valid corner boxes ``(k, 4)``, or
             ``iou_threshold`` is not in [0, 1].
     """
-    anchors = _boxes("anchors", anchors, corners=True)
-    gt_boxes = _boxes("gt_boxes", gt_boxes, corners=True)
+    anchors = _checks.boxes("anchors", anchors, corners=True)
+    gt_boxes = _checks.boxes("gt_boxes", gt_boxes, corners=True)
     probability("iou_threshold", iou_threshold)
     iou = box_iou(anchors, gt_boxes)                                     # (A, G)
     best_iou, best_gt = iou.max(dim=1) if iou.shape[1] else (iou.new_zeros(len(iou)), None)
@@ -239,7 +202,7 @@ def nms(boxes: torch.Tensor, scores: torch.Tensor, *, iou_threshold: float = 0.5
     Raises:
         ValueError: ``scores`` is not ``(k,)`` for ``k`` boxes, or the threshold is outside [0, 1].
     """
-    boxes = _boxes("boxes", boxes, corners=True)
+    boxes = _checks.boxes("boxes", boxes, corners=True)
     tensor("scores", scores, 1, shape=(len(boxes),), what=", one per box")
     finite_tensor("scores", scores)
     probability("iou_threshold", iou_threshold)

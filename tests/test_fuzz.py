@@ -221,10 +221,10 @@ REGISTRY: dict[str, E] = {
     "Autoencoder": E(lambda: dict(num_inputs=16, num_hiddens=(8,), num_latent=2, activation="relu",
                                   output="sigmoid"),
                      dict(num_inputs=POS, num_hiddens=SIZES, num_latent=POS, activation=CHOICE, output=CHOICE),
-                     methods={"__call__": (lambda m: dict(X=f(3, 16)), dict(X=BAD(("str", "x"), ("list", [[0.0]]),
-                                                                                 ("wrong width", torch.ones(3, 5)),
-                                                                                 ("int dtype",
-                                                                                  torch.ones(3, 16, dtype=torch.long))))),
+                     methods={"__call__": (lambda m: dict(X=f(3, 16)),
+                                           dict(X=BAD(("str", "x"), ("list", [[0.0]]),
+                                                      ("wrong width", torch.ones(3, 5)),
+                                                      ("int dtype", torch.ones(3, 16, dtype=torch.long))))),
                               "decode": (lambda m: dict(Z=f(3, 2)), dict(Z=BAD(("str", "x"), ("wrong width",
                                                                                                torch.ones(3, 5)))))}),
     "VAE": E(lambda: dict(num_inputs=16, num_hiddens=(8,), num_latent=2, activation="relu"),
@@ -955,7 +955,7 @@ def test_valid_call_works(name):
         pytest.skip("abstract base")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        obj = _invoke(name, e.call())
+        _invoke(name, e.call())
         for meth in e.methods:
             o, kw = _method_kwargs(name, meth)
             (o if meth == "__call__" else getattr(o, meth))(**kw)
