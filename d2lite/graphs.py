@@ -152,8 +152,11 @@ def sbm_citation(*, num_classes: int = 4, nodes_per_class: int = 100, p_in: floa
     Each draws ``words_per_node`` words, with probability ``topic_share`` from its class's topic
     words (``num_features // num_classes``), else from the whole vocabulary; features are the
     word-presence vector normalised to sum one (as for Cora). Masks: ``labels_per_class`` nodes
-    per class to train, ``num_val`` to validate, the rest to test. Raises TypeError/ValueError
-    for a count that is not a positive int, a probability outside (0, 1), or too few nodes.
+    per class to train, ``num_val`` to validate, the rest to test.
+
+    Raises:
+        TypeError, ValueError: a count is not a positive int, a probability is outside (0, 1),
+            the seed is not a seed, or there are too few nodes.
     """
     import networkx as nx
 

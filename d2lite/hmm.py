@@ -91,8 +91,10 @@ class CategoricalHMM:
     def sample(self, n_steps: int, *, seed=None) -> tuple[np.ndarray, np.ndarray]:
         """Run the chain for ``n_steps``; returns hidden states ``z`` (T,) and symbols ``x`` (T,).
 
-        ``seed`` goes to ``np.random.default_rng``. Raises ``TypeError``/``ValueError`` unless
-        ``n_steps`` is a positive int.
+        ``seed`` (an int in [0, 2**32) or None) goes to ``np.random.default_rng``.
+
+        Raises:
+            TypeError, ValueError: ``n_steps`` is not a positive int or ``seed`` not a seed.
         """
         n_steps = positive_int("n_steps", n_steps)
         if seed is not None:

@@ -94,7 +94,11 @@ class LinearSVM:
         return float(0.5 * w @ w + self.C * np.maximum(0.0, 1 - y_pm * (X @ w + b)).sum())
 
     def fit(self, X, y) -> "LinearSVM":
-        """Fit on X (n, d) and two-class labels y (n,). Raises ValueError/TypeError on bad input."""
+        """Fit on X (n, d) and two-class labels y (n,).
+
+        Raises:
+            TypeError, ValueError: ``X`` is not a finite (n, d) array or ``y`` not two classes (n,).
+        """
         X = float_array("X", X, 2, what=" of shape (n, d)")
         y_pm, self.classes_ = _checks.two_class_labels(y, len(X))
         n, d = X.shape
@@ -169,7 +173,11 @@ class KernelSVM:
         return rbf_kernel(X, Z, gamma=self.gamma)
 
     def fit(self, X, y) -> "KernelSVM":
-        """Fit on X (n, d) and two-class labels y (n,). Raises ValueError/TypeError on bad input."""
+        """Fit on X (n, d) and two-class labels y (n,).
+
+        Raises:
+            TypeError, ValueError: ``X`` is not a finite (n, d) array or ``y`` not two classes (n,).
+        """
         X = float_array("X", X, 2, what=" of shape (n, d)")
         y_pm, self.classes_ = _checks.two_class_labels(y, len(X))
         K, C = self.gram(X), self.C

@@ -26,7 +26,7 @@ from pathlib import Path
 import torch
 
 from ._checks import (fraction, id_sequence, index_rows, module as check_module, one_of, positive_int,
-                      seed as check_seed, text as check_text, token_index)
+                      seed as check_seed, text as check_text, token_index, token_list)
 
 __all__ = ["RESERVED", "Seq2SeqData", "Vocab", "date_pairs", "kjv_verses", "lm_loader", "lm_windows",
            "load_corpus", "pad_batch", "shakespeare_lines", "sphinx_pairs", "tokenize", "translation_data"]
@@ -86,11 +86,9 @@ def kjv_verses() -> list[tuple[str, int, str]]:
 def load_corpus(name: str = "shakespeare", max_chars: int | None = None) -> str:
     """Return one installed corpus as plain text, one line per spoken line / verse / paragraph.
 
-    Parameters
-    ----------
-    name : {"shakespeare", "kjv", "pydoc"}
-    max_chars : int, optional
-        Keep only the first ``max_chars`` characters (cut at a line end when possible).
+    Args:
+        name: ``"shakespeare"``, ``"kjv"`` or ``"pydoc"``.
+        max_chars: keep only the first ``max_chars`` characters (cut at a line end when possible).
     """
     one_of("name", name, CORPORA)
     if max_chars is not None:
@@ -147,9 +145,7 @@ class Vocab:
     """
 
     def __init__(self, tokens, min_freq: int = 1, reserved=RESERVED):
-        if isinstance(tokens, (str, bytes)) or not hasattr(tokens, "__iter__"):
-            raise TypeError(f"tokens must be an iterable of str (or of lists of str), got {type(tokens).__name__}")
-        tokens = list(tokens)
+        tokens = token_list("tokens", tokens)
         if tokens and isinstance(tokens[0], (list, tuple)):
             tokens = [tok for line in tokens for tok in line]
         if not tokens:
@@ -157,9 +153,7 @@ class Vocab:
         if not all(isinstance(tok, str) for tok in tokens):
             raise TypeError("Vocab tokens must be str (or lists of str)")
         positive_int("min_freq", min_freq)
-        if isinstance(reserved, (str, bytes)) or not hasattr(reserved, "__iter__"):
-            raise TypeError(f"reserved must be a sequence of str tokens, got {type(reserved).__name__}")
-        reserved = list(reserved)
+        reserved = token_list("reserved", reserved)
         if not all(isinstance(tok, str) for tok in reserved):
             raise TypeError(f"reserved tokens must be str, got {reserved}")
         if len(set(reserved)) != len(reserved):
@@ -219,8 +213,8 @@ def lm_windows(ids, num_steps: int):
     Returns ``X, Y`` of shape ``(num_windows, num_steps)`` with ``Y[:, t] = X[:, t + 1]`` shifted
     by one along the original sequence.
 
-    Raises TypeError/ValueError unless ``ids`` is a 1-D sequence of token indices longer than
-    ``num_steps`` (a positive int).
+    Raises:
+        TypeError, ValueError: ``ids`` is not a 1-D token-index sequence longer than ``num_steps``.
     """
     positive_int("num_steps", num_steps)
     ids = id_sequence("ids", ids)
@@ -256,7 +250,10 @@ def date_pairs(num_examples: int, seed: int = 0, locales=None,
     [('2 janvier 2024', '2024-01-02')]
 
     ``locales`` is a subset of ``DATE_FORMATS`` (default all); dates are drawn from ``start`` …
-    ``end`` (``datetime.date``). Raises TypeError/ValueError for a bad count, seed, locale or range.
+    ``end`` (``datetime.date``).
+
+    Raises:
+        TypeError, ValueError: a bad count, seed, locale or date range.
     """
     from babel.dates import format_date
 
@@ -301,7 +298,8 @@ def pad_batch(sequences, length: int, pad: int, eos: int | None = None):
 
     Returns ``(tokens, valid_len)``: a long tensor ``(n, length)`` and the unpadded lengths.
 
-    Raises TypeError/ValueError for bad sequences, ``length``, ``pad`` or ``eos``.
+    Raises:
+        TypeError, ValueError: bad ``sequences``, ``length``, ``pad`` or ``eos``.
     """
     positive_int("length", length)
     token_index("pad", pad)
@@ -363,8 +361,11 @@ def translation_data(pairs=None, num_examples: int = 4000, test_fraction: float 
     """Tokenise ``pairs`` (default: :func:`date_pairs`) into padded tensors and vocabularies.
 
     ``pairs`` is a list of at least two ``(source, target)`` strings; ``test_fraction`` (in
-    (0, 1)) of them, drawn with ``seed``, are held out; ``mode`` is ``"char"`` or ``"word"``;
-    tokens rarer than ``min_freq`` map to ``<unk>``. Raises TypeError/ValueError for bad arguments.
+    (0, 1)) of them, drawn with ``seed``, are held out; tokens rarer than ``min_freq`` map to
+    ``<unk>``.
+
+    Raises:
+        TypeError, ValueError: a bad argument, or ``pairs`` that are not string pairs.
     """
     positive_int("num_examples", num_examples)
     fraction("test_fraction", test_fraction)

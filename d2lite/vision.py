@@ -105,14 +105,22 @@ def add_noise(X: torch.Tensor, *, std: float, generator: torch.Generator | None 
 
 # --- boxes ----------------------------------------------------------------------------------
 def box_corner_to_center(boxes: torch.Tensor) -> torch.Tensor:
-    """``(x1, y1, x2, y2)`` → ``(cx, cy, w, h)``, shape ``(k, 4)``. Raises ValueError if x2 < x1 or y2 < y1."""
+    """``(x1, y1, x2, y2)`` → ``(cx, cy, w, h)``, shape ``(k, 4)``.
+
+    Raises:
+        TypeError, ValueError: ``boxes`` is not a finite (k, 4) tensor with x2 >= x1 and y2 >= y1.
+    """
     b = _checks.boxes("boxes", boxes, corners=True)
     x1, y1, x2, y2 = b.unbind(1)
     return torch.stack([(x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1], dim=1)
 
 
 def box_center_to_corner(boxes: torch.Tensor) -> torch.Tensor:
-    """``(cx, cy, w, h)`` → ``(x1, y1, x2, y2)``, shape ``(k, 4)``. Raises ValueError if w or h < 0."""
+    """``(cx, cy, w, h)`` → ``(x1, y1, x2, y2)``, shape ``(k, 4)``.
+
+    Raises:
+        TypeError, ValueError: ``boxes`` is not a finite (k, 4) tensor with w, h >= 0.
+    """
     b = _checks.boxes("boxes", boxes, corners=False)
     cx, cy, w, h = b.unbind(1)
     return torch.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], dim=1)

@@ -23,7 +23,8 @@ def patchify(X: torch.Tensor, patch_size: int) -> torch.Tensor:
     ``X`` (batch, C, H, W) -> (batch, (H/p)·(W/p), C·p·p); each row is one patch flattened in
     (channel, row, column) order, the order a ``Conv2d`` kernel's weights use.
 
-    Raises ValueError if H or W is not a multiple of ``patch_size``.
+    Raises:
+        TypeError, ValueError: ``X`` is not float images, or ``patch_size`` does not divide H and W.
     """
     p = positive_int("patch_size", patch_size)
     images("X", X)
