@@ -7,6 +7,9 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
+__all__ = ["as_tensor", "distribution", "finite_tensor", "float_array", "id_sequence", "images", "non_negative_array",
+           "numeric_array", "rows", "stochastic", "tensor", "vector"]
+
 
 def tensor(name: str, x, ndim=None, *, dtype: str | None = None, shape: tuple | None = None,
            what: str = "") -> torch.Tensor:

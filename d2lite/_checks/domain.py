@@ -10,6 +10,11 @@ import torch
 from .arrays import as_tensor, float_array, tensor, vector
 from .scalars import finite_float, positive_int
 
+__all__ = ["attention_inputs", "attention_weights", "boxes", "check_adjacency", "check_edge_index", "coordinate",
+           "device", "fitted", "generator", "index_rows", "labels", "limits", "matrix_width", "node_features",
+           "numbers_tensor", "paired_matrices", "source_batch", "square_matrix", "token_list", "token_segment_ids",
+           "two_class_labels"]
+
 
 def attention_inputs(queries, keys, values, query_size=None, key_size=None) -> None:
     """Shapes and dtypes of ``(batch, n, d)`` queries, keys and values (no values are read)."""

@@ -8,6 +8,10 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
+__all__ = ["boolean", "callable_", "dropout_rate", "finite_float", "fraction", "integer", "module",
+           "non_negative_float", "non_negative_int", "numbers_seq", "one_of", "positive_float", "positive_int",
+           "probability", "seed", "sizes", "text", "token_index"]
+
 
 def _real(name: str, value, expected: str) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
