@@ -395,7 +395,7 @@ REGISTRY: dict[str, E] = {
     "get_device": E(lambda: dict(name="cpu"), dict(name=BAD(("unknown", "nonsense"), ("int", 3)))),
     "to_device": E(lambda: dict(batch=(f(2), [f(1)]), device=torch.device("cpu")),
                    dict(device=BAD(("unknown", "nonsense"), ("int", 3.5), ("object", object())))),
-    "report": E(lambda: dict(loss=0.5), dict(loss=BAD(("str", "x"), ("nan", NAN), ("inf", INF),
+    "report": E(lambda: dict(loss=0.5), dict(loss=BAD(("str", "x"), ("nan", NAN),  # inf: "never converged"
                                                      ("tensor of two", torch.ones(2))))),
     "set_seed": E(lambda: dict(seed=0), dict(seed=SEED)),
     # ----------------------------------------------------------------------------- gan
