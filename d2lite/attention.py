@@ -15,7 +15,7 @@ import math
 import torch
 from torch import nn
 
-from ._checks import non_negative_float, positive_int
+from ._checks import attention_inputs, boolean, dropout_rate, non_negative_int, positive_int, tensor
 
 __all__ = ["AdditiveAttention", "DotProductAttention", "MultiHeadAttention", "PositionalEncoding", "causal_valid_lens",
            "masked_softmax", "sinusoidal_encoding"]
@@ -23,42 +23,29 @@ __all__ = ["AdditiveAttention", "DotProductAttention", "MultiHeadAttention", "Po
 MASK_VALUE = -1e6  # exp(-1e6 - max) is exactly 0 in float32; finite, so a fully masked row stays finite
 
 
-def _tensor(name, x, ndim=None):
-    if not isinstance(x, torch.Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
-    if ndim is not None and x.ndim != ndim:
-        raise ValueError(f"{name} must be {ndim}-D, got shape {tuple(x.shape)}")
-    return x
-
-
-def _dropout(dropout):
-    p = non_negative_float("dropout", dropout)
-    if p >= 1:
-        raise ValueError(f"dropout must be in [0, 1), got {p}")
-    return p
-
-
 def masked_softmax(scores: torch.Tensor, valid_lens: torch.Tensor | None = None) -> torch.Tensor:
     """Softmax over the last axis of ``scores`` with keys beyond each valid length set to weight 0.
 
-    Parameters
-    ----------
-    scores : tensor (batch, ..., num_queries, num_kv)
-        Attention scores; extra axes (e.g. heads) sit between batch and queries.
-    valid_lens : tensor (batch,) or (batch, num_queries), optional
-        Number of keys each example (or each query) may attend to; ``None`` masks nothing.
+    Args:
+        scores: float tensor (batch, ..., num_queries, num_kv) of attention scores; extra axes
+            (e.g. heads) sit between batch and queries.
+        valid_lens: integer tensor (batch,) or (batch, num_queries), the number of keys each
+            example (or each query) may attend to; ``None`` masks nothing. Lengths above
+            ``num_kv`` keep every key; a length of 0 masks the whole row (uniform weights).
 
-    Raises
-    ------
-    TypeError, ValueError
-        ``scores`` has fewer than 3 axes, or ``valid_lens`` has the wrong shape or values.
+    Returns:
+        The weights, of the shape of ``scores``; each row sums to one.
+
+    Raises:
+        TypeError: ``scores`` is not a float tensor or ``valid_lens`` not an integer tensor.
+        ValueError: ``scores`` has fewer than 3 axes, or ``valid_lens`` has the wrong shape.
     """
-    _tensor("scores", scores)
+    tensor("scores", scores, dtype="float")
     if scores.ndim < 3:
         raise ValueError(f"scores must be (batch, ..., num_queries, num_kv), got shape {tuple(scores.shape)}")
     if valid_lens is None:
         return torch.softmax(scores, dim=-1)
-    _tensor("valid_lens", valid_lens)
+    tensor("valid_lens", valid_lens, dtype="long")
     batch, num_q, num_kv = scores.shape[0], scores.shape[-2], scores.shape[-1]
     if valid_lens.ndim == 1 and valid_lens.shape[0] == batch:
         lens = valid_lens.reshape(batch, *[1] * (scores.ndim - 2), 1)
@@ -67,33 +54,23 @@ def masked_softmax(scores: torch.Tensor, valid_lens: torch.Tensor | None = None)
     else:
         raise ValueError(f"valid_lens must have shape ({batch},) or ({batch}, {num_q}) for scores of "
                          f"shape {tuple(scores.shape)}, got {tuple(valid_lens.shape)}")
-    if (valid_lens < 0).any() or (valid_lens > num_kv).any():
-        raise ValueError(f"valid_lens must lie in [0, {num_kv}], got values from "
-                         f"{int(valid_lens.min())} to {int(valid_lens.max())}")
+    # No value check here: reading valid_lens would force a device sync on every forward pass.
     keep = torch.arange(num_kv, device=scores.device) < lens.to(scores.device)
     return torch.softmax(scores.masked_fill(~keep, MASK_VALUE), dim=-1)
 
 
 def causal_valid_lens(batch_size: int, num_queries: int, offset: int = 0, device=None) -> torch.Tensor:
-    """Valid lengths ``(batch, num_queries)`` for a causal mask: query ``i`` sees keys ``0 … offset+i``."""
+    """Valid lengths ``(batch, num_queries)`` for a causal mask: query ``i`` sees keys ``0 … offset+i``.
+
+    Raises:
+        TypeError, ValueError: ``batch_size`` or ``num_queries`` is not a positive int, or
+            ``offset`` not an int >= 0.
+    """
     positive_int("batch_size", batch_size)
     positive_int("num_queries", num_queries)
+    non_negative_int("offset", offset)
     lens = torch.arange(offset + 1, offset + num_queries + 1, device=device)
     return lens.repeat(batch_size, 1)
-
-
-def _check_qkv(queries, keys, values, query_size=None, key_size=None):
-    for name, x in (("queries", queries), ("keys", keys), ("values", values)):
-        _tensor(name, x, 3)
-    if not queries.shape[0] == keys.shape[0] == values.shape[0]:
-        raise ValueError(f"queries, keys and values need the same batch size, got {queries.shape[0]}, "
-                         f"{keys.shape[0]}, {values.shape[0]}")
-    if keys.shape[1] != values.shape[1]:
-        raise ValueError(f"keys and values need the same length, got {keys.shape[1]} and {values.shape[1]}")
-    if query_size is not None and queries.shape[-1] != query_size:
-        raise ValueError(f"queries must have {query_size} features, got {queries.shape[-1]}")
-    if key_size is not None and keys.shape[-1] != key_size:
-        raise ValueError(f"keys must have {key_size} features, got {keys.shape[-1]}")
 
 
 class AdditiveAttention(nn.Module):
@@ -110,10 +87,10 @@ class AdditiveAttention(nn.Module):
         self.W_q = nn.Linear(query_size, num_hiddens, bias=False)
         self.W_k = nn.Linear(key_size, num_hiddens, bias=False)
         self.w_v = nn.Linear(num_hiddens, 1, bias=False)
-        self.dropout = nn.Dropout(_dropout(dropout))
+        self.dropout = nn.Dropout(dropout_rate("dropout", dropout))
 
     def forward(self, queries, keys, values, valid_lens=None):
-        _check_qkv(queries, keys, values, self.query_size, self.key_size)
+        attention_inputs(queries, keys, values, self.query_size, self.key_size)
         # (b, q, 1, h) + (b, 1, kv, h) -> (b, q, kv, h) -> scores (b, q, kv)
         features = torch.tanh(self.W_q(queries).unsqueeze(2) + self.W_k(keys).unsqueeze(1))
         weights = masked_softmax(self.w_v(features).squeeze(-1), valid_lens)
@@ -129,11 +106,16 @@ class DotProductAttention(nn.Module):
 
     def __init__(self, *, dropout: float = 0.0):
         super().__init__()
-        self.dropout = nn.Dropout(_dropout(dropout))
+        self.dropout = nn.Dropout(dropout_rate("dropout", dropout))
 
     def forward(self, queries, keys, values, valid_lens=None):
         for name, x in (("queries", queries), ("keys", keys), ("values", values)):
-            _tensor(name, x)
+            tensor(name, x, dtype="float")
+            if x.ndim < 3:
+                raise ValueError(f"{name} must be (batch, ..., n, d), at least 3-D, got shape {tuple(x.shape)}")
+        if not queries.shape[:-2] == keys.shape[:-2] == values.shape[:-2]:
+            raise ValueError(f"queries, keys and values need the same leading (batch, ...) axes, got shapes "
+                             f"{tuple(queries.shape)}, {tuple(keys.shape)} and {tuple(values.shape)}")
         if queries.shape[-1] != keys.shape[-1]:
             raise ValueError(f"dot-product attention needs queries and keys of the same size, got "
                              f"{queries.shape[-1]} and {keys.shape[-1]} (use AdditiveAttention otherwise)")
@@ -147,18 +129,13 @@ class DotProductAttention(nn.Module):
 class MultiHeadAttention(nn.Module):
     """Multi-head attention: ``num_heads`` scaled dot-product heads on learned projections.
 
-    Parameters
-    ----------
-    num_hiddens : int
-        Output size, and the total size of the projected queries/keys/values (split across heads).
-    num_heads : int
-        Must divide ``num_hiddens``.
-    dropout : float
-        Dropout on the attention weights.
-    bias : bool
-        Biases in the four projections.
-    query_size, key_size, value_size : int, optional
-        Input feature sizes (default ``num_hiddens``).
+    Args:
+        num_hiddens: output size, and the total size of the projected queries/keys/values
+            (split across heads).
+        num_heads: number of heads; must divide ``num_hiddens``.
+        dropout: dropout on the attention weights, in [0, 1).
+        bias: biases in the four projections.
+        query_size, key_size, value_size: input feature sizes (default ``num_hiddens``).
 
     ``forward(queries, keys, values, valid_lens=None)`` returns ``(output (batch, num_queries,
     num_hiddens), weights (batch, num_heads, num_queries, num_kv))``.
@@ -169,6 +146,7 @@ class MultiHeadAttention(nn.Module):
         super().__init__()
         positive_int("num_hiddens", num_hiddens)
         positive_int("num_heads", num_heads)
+        boolean("bias", bias)
         if num_hiddens % num_heads:
             raise ValueError(f"num_heads must divide num_hiddens, got {num_heads} heads for {num_hiddens}")
         self.num_hiddens, self.num_heads = num_hiddens, num_heads
@@ -185,7 +163,7 @@ class MultiHeadAttention(nn.Module):
         return X.reshape(X.shape[0], X.shape[1], self.num_heads, -1).transpose(1, 2)
 
     def forward(self, queries, keys, values, valid_lens=None):
-        _check_qkv(queries, keys, values, self.query_size, self.key_size)
+        attention_inputs(queries, keys, values, self.query_size, self.key_size)
         if values.shape[-1] != self.value_size:
             raise ValueError(f"values must have {self.value_size} features, got {values.shape[-1]}")
         Q, K, V = self._split(self.W_q(queries)), self._split(self.W_k(keys)), self._split(self.W_v(values))
@@ -195,7 +173,13 @@ class MultiHeadAttention(nn.Module):
 
 
 def sinusoidal_encoding(max_len: int, num_hiddens: int) -> torch.Tensor:
-    """The sinusoidal table ``P`` (max_len, num_hiddens): ``P[i, 2j] = sin(i / 10000^(2j/d))``, ``P[i, 2j+1] = cos(...)``."""
+    """The sinusoidal table ``P`` (max_len, num_hiddens).
+
+    ``P[i, 2j] = sin(i / 10000^(2j/d))`` and ``P[i, 2j+1] = cos(i / 10000^(2j/d))``.
+
+    Raises:
+        TypeError, ValueError: ``max_len`` or ``num_hiddens`` is not a positive int.
+    """
     positive_int("max_len", max_len)
     positive_int("num_hiddens", num_hiddens)
     pos = torch.arange(max_len, dtype=torch.float32).unsqueeze(1)
@@ -215,10 +199,11 @@ class PositionalEncoding(nn.Module):
     def __init__(self, *, num_hiddens: int, dropout: float = 0.0, max_len: int = 1000):
         super().__init__()
         self.register_buffer("P", sinusoidal_encoding(max_len, num_hiddens), persistent=False)
-        self.dropout = nn.Dropout(_dropout(dropout))
+        self.dropout = nn.Dropout(dropout_rate("dropout", dropout))
 
     def forward(self, X, offset: int = 0):
-        _tensor("X", X, 3)
+        tensor("X", X, 3, dtype="float", what=" (batch, T, num_hiddens)")
+        non_negative_int("offset", offset)
         if X.shape[-1] != self.P.shape[1]:
             raise ValueError(f"X must have {self.P.shape[1]} features, got {X.shape[-1]}")
         if offset + X.shape[1] > self.P.shape[0]:

@@ -22,7 +22,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ._checks import non_negative_float, one_of, positive_int
+from ._checks import boolean, non_negative_float, one_of, positive_int, rows, seed as check_seed, sizes, tensor
 
 __all__ = ["Autoencoder", "VAE", "VAEOutput", "gaussian_kl", "elbo_loss", "corrupt",
            "watermark_mark", "CORRUPTIONS"]
@@ -36,12 +36,6 @@ CORRUPTIONS = {"gaussian": ("noise standard deviation", 0.5),
 MOSAIC_BLOCK = 4  # a mosaic averages blocks of 4 x 4 pixels
 
 
-def _sizes(name: str, value) -> tuple[int, ...]:
-    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
-        raise TypeError(f"{name} must be a sequence of positive ints such as (256,), got {type(value).__name__}")
-    return tuple(positive_int(f"{name}[{i}]", v) for i, v in enumerate(value))
-
-
 def _mlp(sizes: Sequence[int], activation: str, *, last: bool) -> nn.Sequential:
     """Linear layers through ``sizes``; ``activation`` after each, after the last only if ``last``."""
     layers: list[nn.Module] = []
@@ -50,18 +44,6 @@ def _mlp(sizes: Sequence[int], activation: str, *, last: bool) -> nn.Sequential:
         if last or i < len(sizes) - 2:
             layers.append(ACTIVATIONS[activation]())
     return nn.Sequential(*layers)
-
-
-def _rows(X, num_inputs: int, name: str = "X") -> torch.Tensor:
-    """``X`` as float rows ``(n, num_inputs)``: accepts rows or ``(n, C, H, W)`` images."""
-    if not isinstance(X, torch.Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor, got {type(X).__name__}")
-    if not X.is_floating_point():
-        raise TypeError(f"{name} must hold floats, got dtype {X.dtype}")
-    if X.ndim < 2 or math.prod(X.shape[1:]) != num_inputs:
-        raise ValueError(f"{name} must be (n, {num_inputs}) rows or (n, C, H, W) images with "
-                         f"C*H*W = {num_inputs}, got shape {tuple(X.shape)}")
-    return X.reshape(len(X), num_inputs)
 
 
 class Autoencoder(nn.Module):
@@ -87,7 +69,7 @@ class Autoencoder(nn.Module):
         super().__init__()
         self.num_inputs = positive_int("num_inputs", num_inputs)
         self.latent_dim = positive_int("latent_dim", latent_dim)
-        hiddens = _sizes("num_hiddens", num_hiddens)
+        hiddens = sizes("num_hiddens", num_hiddens)
         one_of("activation", activation, ACTIVATIONS)
         one_of("output", output, ("sigmoid", "none"))
         self.encoder = _mlp((self.num_inputs, *hiddens, self.latent_dim), activation, last=False)
@@ -97,11 +79,11 @@ class Autoencoder(nn.Module):
 
     def encode(self, X: torch.Tensor) -> torch.Tensor:
         """Codes ``(n, latent_dim)`` of inputs ``X`` (rows or images)."""
-        return self.encoder(_rows(X, self.num_inputs))
+        return self.encoder(rows("X", X, self.num_inputs))
 
     def decode(self, Z: torch.Tensor) -> torch.Tensor:
         """Reconstructed rows ``(n, num_inputs)`` from codes ``Z`` ``(n, latent_dim)``."""
-        return self.decoder(_rows(Z, self.latent_dim, "Z"))
+        return self.decoder(rows("Z", Z, self.latent_dim))
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         return self.decode(self.encode(X)).reshape(X.shape)
@@ -139,7 +121,7 @@ class VAE(nn.Module):
         super().__init__()
         self.num_inputs = positive_int("num_inputs", num_inputs)
         self.latent_dim = positive_int("latent_dim", latent_dim)
-        hiddens = _sizes("num_hiddens", num_hiddens)
+        hiddens = sizes("num_hiddens", num_hiddens)
         if not hiddens:
             raise ValueError("a VAE needs at least one hidden layer, got num_hiddens=()")
         one_of("activation", activation, ACTIVATIONS)
@@ -150,7 +132,7 @@ class VAE(nn.Module):
 
     def encode(self, X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``(mu, logvar)`` of ``q(z | x)``, each ``(n, latent_dim)``."""
-        H = self.encoder(_rows(X, self.num_inputs))
+        H = self.encoder(rows("X", X, self.num_inputs))
         return self.to_mu(H), self.to_logvar(H)
 
     @staticmethod
@@ -166,7 +148,7 @@ class VAE(nn.Module):
 
     def decode_logits(self, Z: torch.Tensor) -> torch.Tensor:
         """One logit per pixel, ``(n, num_inputs)``, for codes ``Z`` ``(n, latent_dim)``."""
-        return self.decoder(_rows(Z, self.latent_dim, "Z"))
+        return self.decoder(rows("Z", Z, self.latent_dim))
 
     def decode(self, Z: torch.Tensor) -> torch.Tensor:
         """Pixel probabilities ``(n, num_inputs)`` for codes ``Z`` ``(n, latent_dim)``."""
@@ -184,11 +166,11 @@ def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     ``0.5 * sum(mu**2 + exp(logvar) - 1 - logvar)``; returns shape ``mu.shape[:-1]``.
 
     Raises:
-        TypeError: an argument is not a tensor. ValueError: the shapes differ or are 0-D.
+        TypeError: an argument is not a float tensor.
+        ValueError: the shapes differ or are 0-D.
     """
     for name, t in (("mu", mu), ("logvar", logvar)):
-        if not isinstance(t, torch.Tensor):
-            raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
+        tensor(name, t, dtype="float")
     if mu.shape != logvar.shape or mu.ndim == 0:
         raise ValueError(f"mu and logvar must share one shape with at least 1 dimension, "
                          f"got {tuple(mu.shape)} and {tuple(logvar.shape)}")
@@ -204,7 +186,8 @@ def elbo_loss(output, X: torch.Tensor, *, beta: float = 1.0, return_terms: bool 
     Args:
         output: a :class:`VAEOutput`, or any tuple whose first three items are
             ``(logits (n, d), mu (n, k), logvar (n, k))``.
-        X: the inputs, ``(n, d)`` rows or ``(n, C, H, W)`` images, values in [0, 1].
+        X: the inputs, ``(n, d)`` rows or ``(n, C, H, W)`` images, values in [0, 1] (not
+            checked here: reading them would sync the device on every step).
         beta: weight of the KL term (1 gives the ELBO; other values a beta-VAE).
         return_terms: also return the batch means of the two terms (as plain floats).
 
@@ -212,23 +195,21 @@ def elbo_loss(output, X: torch.Tensor, *, beta: float = 1.0, return_terms: bool 
         The scalar loss, or ``(loss, reconstruction, kl)`` with ``return_terms=True``.
 
     Raises:
-        TypeError: ``output`` is not such a tuple. ValueError: shapes disagree, or ``X`` has
-        values outside [0, 1].
+        TypeError: ``output`` is not such a tuple, or ``X`` not a float tensor.
+        ValueError: shapes disagree.
     """
     if not isinstance(output, tuple) or len(output) < 3:
         raise TypeError(f"output must be a VAEOutput or a tuple (logits, mu, logvar, ...), got {type(output).__name__}")
     logits, mu, logvar = output[:3]
     beta = non_negative_float("beta", beta)
+    boolean("return_terms", return_terms)
     if not all(isinstance(t, torch.Tensor) for t in (logits, mu, logvar)) or logits.ndim != 2:
         raise ValueError("output must hold tensors logits (n, d), mu (n, k), logvar (n, k), got "
                          + ", ".join(str(tuple(getattr(t, "shape", ()))) for t in (logits, mu, logvar)))
-    target = _rows(X, logits.shape[1])
+    target = rows("X", X, logits.shape[1])
     if len(logits) != len(target) or len(mu) != len(target):
         raise ValueError(f"logits (n, d) and mu (n, k) must have one row per input, got logits "
                          f"{tuple(logits.shape)}, mu {tuple(mu.shape)} and X {tuple(X.shape)}")
-    if target.min() < 0 or target.max() > 1:
-        raise ValueError(f"X must hold values in [0, 1] (pixel intensities), got range "
-                         f"[{target.min().item():.3g}, {target.max().item():.3g}]")
     recon = F.binary_cross_entropy_with_logits(logits, target, reduction="none").sum(1)  # (n,)
     kl = gaussian_kl(mu, logvar)                                                          # (n,)
     loss = (recon + beta * kl).mean()
@@ -261,6 +242,8 @@ def corrupt(X: torch.Tensor, kind: str, *, amount: float | None = None, seed: in
 
     Args:
         X: ``(n, 1, H, W)`` images, or ``(n, H*W)`` rows of square images.
+        kind: ``"gaussian"``, ``"saltpepper"``, ``"mosaic"`` or ``"watermark"``.
+        amount: strength of the damage (see above); ``None`` takes the kind's default.
         seed: seed of a private generator, so the same call gives the same damage.
         return_mask: also return a bool tensor of ``X``'s shape, True on the pixels the
             corruption may have touched (all pixels for noise, the square for a patch).
@@ -272,6 +255,8 @@ def corrupt(X: torch.Tensor, kind: str, *, amount: float | None = None, seed: in
         TypeError: ``X`` is not a float tensor. ValueError: unknown kind, bad shape or amount.
     """
     one_of("kind", kind, CORRUPTIONS)
+    check_seed("seed", seed)
+    boolean("return_mask", return_mask)
     if not isinstance(X, torch.Tensor) or not X.is_floating_point():
         raise TypeError(f"X must be a float torch.Tensor of images, got {type(X).__name__}"
                         + (f" of dtype {X.dtype}" if isinstance(X, torch.Tensor) else ""))

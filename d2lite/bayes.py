@@ -14,38 +14,13 @@ so their predictions and log-probabilities agree with it; inputs may be NumPy ar
 """
 from __future__ import annotations
 
-import numbers
 
 import numpy as np
 
-from ._checks import float_array, non_negative_float
+from ._checks import (distribution, finite_float, fitted, float_array, matrix_width, non_negative_array,
+                      non_negative_float, non_negative_int, positive_float, vector)
 
 __all__ = ["GaussianNaiveBayes", "MultinomialNaiveBayes", "bayes_update", "beta_posterior", "gaussian_posterior"]
-
-
-def _array(name: str, a, ndim: int) -> np.ndarray:
-    """``a`` as a float64 array with ``ndim`` dimensions and no NaN/inf, or a clear error."""
-    return float_array(name, a, ndim)
-
-
-def _positive(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number > 0, got {type(value).__name__} {value!r}")
-    if not value > 0:  # also catches NaN
-        raise ValueError(f"{name} must be > 0, got {value}")
-    return float(value)
-
-
-def _distribution(name: str, p, size: int | None = None, atol: float = 1e-6) -> np.ndarray:
-    """A 1-D probability vector: non-negative, summing to one (and of length ``size``)."""
-    p = _array(name, p, 1)
-    if size is not None and len(p) != size:
-        raise ValueError(f"{name} must have {size} entries (one per class/state), got {len(p)}")
-    if (p < 0).any():
-        raise ValueError(f"{name} must be non-negative probabilities, got min {p.min():.4g}")
-    if abs(p.sum() - 1.0) > atol:
-        raise ValueError(f"{name} must sum to one, got sum {p.sum():.6g}")
-    return p
 
 
 def bayes_update(prior, likelihood) -> np.ndarray:
@@ -62,8 +37,8 @@ def bayes_update(prior, likelihood) -> np.ndarray:
         ValueError: shapes differ, ``prior`` is not a distribution, a likelihood is outside
             [0, 1], or the evidence ``sum(prior * likelihood)`` is zero.
     """
-    prior = _distribution("prior", prior)
-    likelihood = _array("likelihood", likelihood, 1)
+    prior = distribution("prior", prior)
+    likelihood = float_array("likelihood", likelihood, 1)
     if likelihood.shape != prior.shape:
         raise ValueError(f"likelihood must have one entry per state {prior.shape}, got {likelihood.shape}")
     if (likelihood < 0).any() or (likelihood > 1).any():
@@ -87,12 +62,8 @@ def beta_posterior(alpha, beta, heads, tosses) -> tuple[float, float]:
         TypeError: a parameter is not a number, or a count is not an integer.
         ValueError: ``alpha`` or ``beta`` <= 0, a negative count, or ``heads > tosses``.
     """
-    alpha, beta = _positive("alpha", alpha), _positive("beta", beta)
-    for name, n in (("heads", heads), ("tosses", tosses)):
-        if isinstance(n, bool) or not isinstance(n, numbers.Integral):
-            raise TypeError(f"{name} must be an int count, got {type(n).__name__} {n!r}")
-        if n < 0:
-            raise ValueError(f"{name} must be a count >= 0, got {n}")
+    alpha, beta = positive_float("alpha", alpha), positive_float("beta", beta)
+    heads, tosses = non_negative_int("heads", heads), non_negative_int("tosses", tosses)
     if heads > tosses:
         raise ValueError(f"heads must be <= tosses, got heads={heads} > tosses={tosses}")
     return alpha + int(heads), beta + int(tosses) - int(heads)
@@ -105,18 +76,21 @@ def gaussian_posterior(prior_mean, prior_var, observations, noise_var) -> tuple[
     the prior mean and the data.
 
     Args:
-        observations: shape ``(n,)``, at least one measurement.
+        prior_mean: a finite number.
+        prior_var: a finite number > 0.
+        observations: shape ``(n,)``, at least one finite measurement.
+        noise_var: a finite number > 0.
 
     Returns:
         ``(posterior_mean, posterior_var)``.
 
     Raises:
-        ValueError: a variance <= 0 or empty / non-1-D observations.
+        TypeError: an argument is not a number (or array of numbers).
+        ValueError: a variance <= 0, a number not finite, or empty / non-1-D observations.
     """
-    prior_var, noise_var = _positive("prior_var", prior_var), _positive("noise_var", noise_var)
-    if isinstance(prior_mean, bool) or not isinstance(prior_mean, numbers.Real):
-        raise TypeError(f"prior_mean must be a number, got {type(prior_mean).__name__}")
-    x = _array("observations", observations, 1)
+    prior_var, noise_var = positive_float("prior_var", prior_var), positive_float("noise_var", noise_var)
+    prior_mean = finite_float("prior_mean", prior_mean)
+    x = float_array("observations", observations, 1)
     precision = 1.0 / prior_var + len(x) / noise_var
     mean = (prior_mean / prior_var + x.sum() / noise_var) / precision
     return float(mean), float(1.0 / precision)
@@ -126,15 +100,11 @@ class _NaiveBayes:
     """Shared by both classifiers: ``p(y | x) ∝ p(y) prod_j p(x_j | y)``, computed in logs."""
 
     def __init__(self, *, priors=None):
-        self.priors = priors
+        self.priors = None if priors is None else distribution("priors", priors)
 
-    def _check_fit_inputs(self, X, y):
-        X = _array("X", X, 2)
-        if hasattr(y, "detach"):
-            y = y.detach().cpu().numpy()
-        y = np.asarray(y)
-        if y.ndim != 1 or len(y) != len(X):
-            raise ValueError(f"y must have shape ({len(X)},), one label per row of X, got {y.shape}")
+    def _fit_classes(self, X, y):
+        X = float_array("X", X, 2)
+        y = vector("y", y, len(X))
         self.classes_, y_idx = np.unique(y, return_inverse=True)
         k = len(self.classes_)
         self.class_count_ = np.bincount(y_idx, minlength=k).astype(np.float64)
@@ -142,20 +112,16 @@ class _NaiveBayes:
             self.class_log_prior_ = np.log(self.class_count_ / self.class_count_.sum())
         else:
             with np.errstate(divide="ignore"):
-                self.class_log_prior_ = np.log(_distribution("priors", self.priors, size=k))
+                self.class_log_prior_ = np.log(distribution("priors", self.priors, size=k))
         return X, y_idx
 
-    def _check_predict_input(self, X) -> np.ndarray:
-        if not hasattr(self, "classes_"):
-            raise RuntimeError(f"{type(self).__name__} is not fitted yet: call fit(X, y) first")
-        X = _array("X", X, 2)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X must have {self.n_features_in_} features (as in fit), got {X.shape[1]}")
-        return X
+    def _fitted_rows(self, X) -> np.ndarray:
+        fitted(self, "classes_")
+        return matrix_width("X", float_array("X", X, 2), self.n_features_in_)
 
     def predict_joint_log_proba(self, X) -> np.ndarray:
         """``log p(y) + log p(x | y)`` for each row and class, shape ``(n, k)``."""
-        return self._joint_log_likelihood(self._check_predict_input(X))
+        return self._joint_log_likelihood(self._fitted_rows(X))
 
     def predict_log_proba(self, X) -> np.ndarray:
         """``log p(y | x)``, shape ``(n, k)``: the joint minus the log evidence (log-sum-exp)."""
@@ -203,7 +169,7 @@ class GaussianNaiveBayes(_NaiveBayes):
         self.var_smoothing = non_negative_float("var_smoothing", var_smoothing)
 
     def fit(self, X, y) -> "GaussianNaiveBayes":
-        X, y_idx = self._check_fit_inputs(X, y)
+        X, y_idx = self._fit_classes(X, y)
         self.n_features_in_ = X.shape[1]
         eps = self.var_smoothing * X.var(axis=0).max()
         self.theta_ = np.stack([X[y_idx == c].mean(axis=0) for c in range(len(self.classes_))])
@@ -239,17 +205,11 @@ class MultinomialNaiveBayes(_NaiveBayes):
 
     def __init__(self, *, alpha: float = 1.0, priors=None):
         super().__init__(priors=priors)
-        self.alpha = _positive("alpha", alpha)
-
-    @staticmethod
-    def _non_negative(X):
-        if (X < 0).any():
-            raise ValueError(f"X must hold counts >= 0, got a minimum of {X.min():.4g}")
-        return X
+        self.alpha = positive_float("alpha", alpha)
 
     def fit(self, X, y) -> "MultinomialNaiveBayes":
-        X, y_idx = self._check_fit_inputs(X, y)
-        X = self._non_negative(X)
+        X, y_idx = self._fit_classes(X, y)
+        X = non_negative_array("X", X)
         self.n_features_in_ = X.shape[1]
         onehot = np.eye(len(self.classes_))[y_idx]                     # (n, k)
         self.feature_count_ = onehot.T @ X                             # (k, d): N_cj
@@ -258,4 +218,4 @@ class MultinomialNaiveBayes(_NaiveBayes):
         return self
 
     def _joint_log_likelihood(self, X) -> np.ndarray:
-        return self._non_negative(X) @ self.feature_log_prob_.T + self.class_log_prior_
+        return non_negative_array("X", X) @ self.feature_log_prob_.T + self.class_log_prior_

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from ._checks import fraction, positive_int
-from .attention import _dropout, _tensor
+from . import _checks
+from ._checks import dropout_rate, fraction, module, positive_int, seed as check_seed, tensor
 from .transformer import TransformerEncoderBlock
 
 __all__ = ["BERT_RESERVED", "BERTClassifier", "BERTEncoder", "BERTModel", "MaskLM", "NextSentencePred",
@@ -29,48 +29,29 @@ BERT_RESERVED = ("<pad>", "<unk>", "<cls>", "<sep>", "<mask>")
 def get_tokens_and_segments(tokens_a, tokens_b=None):
     """``<cls> A <sep> [B <sep>]`` and its segment ids (0 for ``<cls>``, A and the first ``<sep>``; 1 for B).
 
-    Raises ValueError if ``tokens_a`` is empty.
+    Raises:
+        TypeError: ``tokens_a`` or ``tokens_b`` is not a sequence of tokens.
+        ValueError: ``tokens_a`` is empty.
     """
-    tokens_a = list(tokens_a)
+    tokens_a = _checks.token_list("tokens_a", tokens_a)
     if not tokens_a:
         raise ValueError("tokens_a must hold at least one token, got an empty sequence")
     tokens = ["<cls>"] + tokens_a + ["<sep>"]
     segments = [0] * len(tokens)
     if tokens_b is not None:
-        tokens_b = list(tokens_b)
+        tokens_b = _checks.token_list("tokens_b", tokens_b)
         tokens += tokens_b + ["<sep>"]
         segments += [1] * (len(tokens_b) + 1)
     return tokens, segments
 
 
-def _check_ids(tokens, segments, valid_lens, max_len):
-    _tensor("tokens", tokens, 2)
-    _tensor("segments", segments, 2)
-    if tokens.dtype != torch.long or segments.dtype != torch.long:
-        raise TypeError(f"tokens and segments must be torch.long ids, got {tokens.dtype} and {segments.dtype}")
-    if tokens.shape != segments.shape:
-        raise ValueError(f"tokens and segments must have the same shape, got {tuple(tokens.shape)} "
-                         f"and {tuple(segments.shape)}")
-    if tokens.shape[1] > max_len:
-        raise ValueError(f"sequences of length {tokens.shape[1]} exceed max_len={max_len}")
-    if segments.numel() and (segments.min() < 0 or segments.max() > 1):
-        raise ValueError("segments must hold 0 (first sentence) or 1 (second sentence)")
-    if valid_lens is not None:
-        _tensor("valid_lens", valid_lens)
-        if valid_lens.shape not in ((tokens.shape[0],), tuple(tokens.shape)):
-            raise ValueError(f"valid_lens must have shape ({tokens.shape[0]},) or {tuple(tokens.shape)}, "
-                             f"got {tuple(valid_lens.shape)}")
-
-
 class BERTEncoder(nn.Module):
     """Token + segment + learned position embeddings, then ``num_layers`` Transformer encoder blocks.
 
-    Parameters
-    ----------
-    vocab_size, num_hiddens, num_heads, ffn_num_hiddens, num_layers : int
-    dropout : float
-    max_len : int
-        Longest input; one learned position vector per position.
+    Args:
+        vocab_size, num_hiddens, num_heads, ffn_num_hiddens, num_layers: positive ints.
+        dropout: dropout rate in [0, 1).
+        max_len: longest input; one learned position vector per position.
 
     ``forward(tokens, segments, valid_lens=None)``: ``tokens`` and ``segments`` long (batch, T),
     ``valid_lens`` (batch,) masks padding, or (batch, T) gives each query its own length (a causal
@@ -86,7 +67,7 @@ class BERTEncoder(nn.Module):
                                             positive_int("num_hiddens", num_hiddens))
         self.segment_embedding = nn.Embedding(2, num_hiddens)
         self.pos_embedding = nn.Parameter(0.02 * torch.randn(1, max_len, num_hiddens))  # learned, not sinusoidal
-        self.dropout = nn.Dropout(_dropout(dropout))
+        self.dropout = nn.Dropout(dropout_rate("dropout", dropout))
         self.blocks = nn.ModuleList(
             TransformerEncoderBlock(num_hiddens=num_hiddens, num_heads=num_heads, ffn_num_hiddens=ffn_num_hiddens,
                                     dropout=dropout, bias=True) for _ in range(positive_int("num_layers", num_layers)))
@@ -97,12 +78,12 @@ class BERTEncoder(nn.Module):
 
     def embed(self, tokens, segments):
         """The input representation (batch, T, num_hiddens): the sum of the three embeddings."""
-        _check_ids(tokens, segments, None, self.max_len)
+        _checks.token_segment_ids(tokens, segments, None, self.max_len)
         X = self.token_embedding(tokens) + self.segment_embedding(segments)
         return X + self.pos_embedding[:, :tokens.shape[1]]
 
     def forward(self, tokens, segments, valid_lens=None):
-        _check_ids(tokens, segments, valid_lens, self.max_len)
+        _checks.token_segment_ids(tokens, segments, valid_lens, self.max_len)
         X = self.dropout(self.embed(tokens, segments))
         for blk in self.blocks:
             X = blk(X, valid_lens)
@@ -122,12 +103,12 @@ class MaskLM(nn.Module):
                                  nn.LayerNorm(num_hiddens), nn.Linear(num_hiddens, positive_int("vocab_size", vocab_size)))
 
     def forward(self, X, pred_positions):
-        _tensor("X", X, 3)
-        _tensor("pred_positions", pred_positions, 2)
+        tensor("X", X, 3, dtype="float", what=" (batch, T, num_hiddens)")
+        if X.shape[-1] != self.mlp[0].in_features:
+            raise ValueError(f"X must have {self.mlp[0].in_features} features, got shape {tuple(X.shape)}")
+        tensor("pred_positions", pred_positions, 2, dtype="long", what=" (batch, num_preds)")
         if pred_positions.shape[0] != X.shape[0]:
             raise ValueError(f"pred_positions must have batch {X.shape[0]}, got {pred_positions.shape[0]}")
-        if pred_positions.numel() and (pred_positions.min() < 0 or pred_positions.max() >= X.shape[1]):
-            raise ValueError(f"pred_positions must lie in [0, {X.shape[1]})")
         index = pred_positions.unsqueeze(-1).expand(-1, -1, X.shape[-1])   # (b, p, d)
         return self.mlp(torch.gather(X, 1, index))
 
@@ -140,7 +121,9 @@ class NextSentencePred(nn.Module):
         self.output = nn.Linear(positive_int("num_hiddens", num_hiddens), 2)
 
     def forward(self, X):
-        _tensor("X", X, 2)
+        tensor("X", X, 2, dtype="float", what=" (batch, num_hiddens)")
+        if X.shape[-1] != self.output.in_features:
+            raise ValueError(f"X must have {self.output.in_features} features, got shape {tuple(X.shape)}")
         return self.output(X)
 
 
@@ -190,10 +173,27 @@ def mask_tokens(tokens, vocab, *, mask_prob: float = 0.15, rng: random.Random | 
     Of the chosen positions, 80% become ``<mask>``, 10% a random vocabulary token, 10% stay as
     they are (so the model cannot trust that an unmasked token is always right).
 
-    Returns ``(corrupted tokens, positions, original tokens at those positions)``; at least one
-    position is chosen when the sentence has a non-special token.
+    Args:
+        tokens: a list of tokens, e.g. from :func:`get_tokens_and_segments`.
+        vocab: a :class:`d2lite.Vocab` that reserves ``BERT_RESERVED``; random replacements
+            come from its ordinary tokens.
+        mask_prob: share of the ordinary tokens to choose, in (0, 1).
+        rng: a ``random.Random``; ``None`` uses ``random.Random(0)``.
+
+    Returns:
+        ``(corrupted tokens, positions, original tokens at those positions)``; at least one
+        position is chosen when the sentence has a non-special token.
+
+    Raises:
+        TypeError, ValueError: a bad argument, or ``tokens`` holds no ordinary token.
     """
+    from .text import Vocab
+
+    tokens = _checks.token_list("tokens", tokens)
+    module("vocab", vocab, Vocab)
     fraction("mask_prob", mask_prob)
+    if rng is not None and not isinstance(rng, random.Random):
+        raise TypeError(f"rng must be a random.Random or None, got {type(rng).__name__}")
     rng = rng or random.Random(0)
     candidates = [i for i, tok in enumerate(tokens) if tok not in ("<cls>", "<sep>", "<pad>")]
     if not candidates:
@@ -238,23 +238,33 @@ class PretrainData:
 def pretrain_data(documents, vocab, *, max_len: int = 32, mask_prob: float = 0.15, seed: int = 0) -> PretrainData:
     """Make MLM + NSP examples from documents of consecutive sentences.
 
-    Parameters
-    ----------
-    documents : list of lists of token lists
-        Each document is a list of sentences in order (e.g. the verses of one book).
-    vocab : d2lite.text.Vocab
-        Must reserve ``<pad> <unk> <cls> <sep> <mask>`` (see ``BERT_RESERVED``).
-    max_len : int
-        Length after padding; pairs longer than that are skipped.
-    mask_prob : float
-        Share of tokens to predict.
-    seed : int
-        Seeds the random next sentences and the masking.
-
     Every pair of neighbouring sentences ``(A, B)`` gives one example; half the time ``B`` is
     swapped for a random sentence of the whole corpus (label 0 instead of 1).
+
+    Args:
+        documents: a list of documents, each a list of sentences (token lists) in order (e.g.
+            the verses of one book).
+        vocab: a :class:`d2lite.Vocab` that reserves ``<pad> <unk> <cls> <sep> <mask>`` (see
+            ``BERT_RESERVED``).
+        max_len: length after padding; pairs longer than that are skipped.
+        mask_prob: share of tokens to predict, in (0, 1).
+        seed: seeds the random next sentences and the masking.
+
+    Returns:
+        A :class:`PretrainData`.
+
+    Raises:
+        TypeError, ValueError: a bad argument, a vocabulary without the reserved tokens, or no
+            sentence pair that fits in ``max_len``.
     """
+    from .text import Vocab
+
+    if isinstance(documents, (str, bytes)) or not hasattr(documents, "__iter__"):
+        raise TypeError(f"documents must be a list of documents (lists of sentences), got {type(documents).__name__}")
+    module("vocab", vocab, Vocab)
     positive_int("max_len", max_len)
+    fraction("mask_prob", mask_prob)
+    check_seed("seed", seed)
     missing = [t for t in BERT_RESERVED if t not in vocab]
     if missing:
         raise ValueError(f"vocab must reserve {list(BERT_RESERVED)}; missing {missing}")
@@ -291,12 +301,24 @@ def pretrain_data(documents, vocab, *, max_len: int = 32, mask_prob: float = 0.1
 def pretrain_loss(model: BERTModel, tokens, segments, valid_lens, pred_positions, mlm_weights, mlm_labels,
                   nsp_labels):
     """The pretraining loss: masked-word cross-entropy averaged over real predictions, plus the
-    next-sentence cross-entropy. The arguments after ``model`` are the fields of
-    :class:`PretrainData` (one batch of them), in order.
+    next-sentence cross-entropy.
 
-    Returns ``(loss, mlm_logits, nsp_logits)``. Raises ValueError if the batch holds no masked
-    word (all ``mlm_weights`` zero), where the average would be 0/0.
+    Args:
+        model: a :class:`BERTModel`.
+        tokens, segments, valid_lens, pred_positions, mlm_weights, mlm_labels, nsp_labels: the
+            fields of :class:`PretrainData` (one batch of them), in order.
+
+    Returns:
+        ``(loss, mlm_logits, nsp_logits)``.
+
+    Raises:
+        TypeError, ValueError: an argument has the wrong type, dtype or shape, or the batch
+            holds no masked word (all ``mlm_weights`` zero), where the average would be 0/0.
     """
+    module("model", model, BERTModel)
+    tensor("mlm_weights", mlm_weights, 2, dtype="float", what=" (batch, num_preds)")
+    tensor("mlm_labels", mlm_labels, 2, dtype="long", shape=tuple(mlm_weights.shape), what=" (batch, num_preds)")
+    tensor("nsp_labels", nsp_labels, 1, dtype="long", shape=(mlm_weights.shape[0],), what=" (batch,)")
     if float(mlm_weights.sum()) <= 0:
         raise ValueError("mlm_weights are all zero: the batch holds no masked word to predict")
     _, mlm_logits, nsp_logits = model(tokens, segments, valid_lens, pred_positions)

@@ -8,24 +8,15 @@ mistake says what was expected instead of failing deep inside a convolution.
 """
 from __future__ import annotations
 
-import numbers
 from collections import OrderedDict
 
 import torch
 from torch import nn
 
-from ._checks import positive_int
+from ._checks import boolean, images, non_negative_int, positive_float, positive_int, probability, tensor
 
 __all__ = ["LeNet", "VGGBlock", "NiNBlock", "Inception", "batch_norm", "BatchNorm", "Residual",
            "small_resnet", "count_parameters"]
-
-
-def _check_images(X, in_channels: int, who: str) -> None:
-    if not isinstance(X, torch.Tensor):
-        raise TypeError(f"{who} expects a torch.Tensor of images, got {type(X).__name__}")
-    if X.ndim != 4 or X.shape[1] != in_channels:
-        raise ValueError(f"{who} expects images of shape (n, {in_channels}, H, W), "
-                         f"got shape {tuple(X.shape)}")
 
 
 class _Checked(nn.Sequential):
@@ -41,7 +32,7 @@ class _Checked(nn.Sequential):
         return super().__getitem__(idx)
 
     def forward(self, X):
-        _check_images(X, self.in_channels, type(self).__name__)
+        images("X", X, self.in_channels, who="small_resnet" if type(self) is _Checked else type(self).__name__)
         return super().forward(X)
 
 
@@ -82,9 +73,9 @@ class LeNet(_Checked):
         self.image_size = image_size
 
     def forward(self, X):
-        _check_images(X, self.in_channels, "LeNet")
+        images("X", X, self.in_channels, who="LeNet")
         if X.shape[-2:] != (self.image_size, self.image_size):
-            raise ValueError(f"LeNet was built for {self.image_size}×{self.image_size} images, "
+            raise ValueError(f"X: LeNet was built for {self.image_size}×{self.image_size} images, "
                              f"got {tuple(X.shape[-2:])}; pass image_size= to the constructor")
         return super().forward(X)
 
@@ -118,8 +109,7 @@ class NiNBlock(_Checked):
                  padding: int = 0):
         in_channels, out_channels = positive_int("in_channels", in_channels), positive_int("out_channels", out_channels)
         kernel_size, stride = positive_int("kernel_size", kernel_size), positive_int("stride", stride)
-        if isinstance(padding, bool) or not isinstance(padding, numbers.Integral) or padding < 0:
-            raise ValueError(f"padding must be an int >= 0, got {padding!r}")
+        non_negative_int("padding", padding)
         super().__init__(
             nn.Conv2d(in_channels, out_channels, kernel_size, stride=stride, padding=padding), nn.ReLU(),
             nn.Conv2d(out_channels, out_channels, kernel_size=1), nn.ReLU(),
@@ -139,7 +129,9 @@ class Inception(nn.Module):
         super().__init__()
         self.in_channels = positive_int("in_channels", in_channels)
         for name, pair in (("c2", c2), ("c3", c3)):
-            if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+            if not isinstance(pair, (tuple, list)):
+                raise TypeError(f"{name} must be a pair (reduce_channels, out_channels), got {type(pair).__name__}")
+            if len(pair) != 2:
                 raise ValueError(f"{name} must be a pair (reduce_channels, out_channels), got {pair!r}")
             for v in pair:
                 positive_int(name, v)
@@ -154,7 +146,7 @@ class Inception(nn.Module):
         self.p4 = nn.Sequential(nn.MaxPool2d(3, stride=1, padding=1), nn.Conv2d(in_channels, c4, 1), relu())
 
     def forward(self, X):
-        _check_images(X, self.in_channels, "Inception")
+        images("X", X, self.in_channels, who="Inception")
         return torch.cat([self.p1(X), self.p2(X), self.p3(X), self.p4(X)], dim=1)
 
 
@@ -168,17 +160,24 @@ def batch_norm(X, gamma, beta, moving_mean, moving_var, *, eps: float = 1e-5, mo
     where the variance fed to the moving average is the unbiased one (as PyTorch does).
     Evaluation: normalise with the moving statistics. Returns ``gamma * X_hat + beta``.
 
-    ``gamma``, ``beta``, ``moving_mean``, ``moving_var`` have shape (d,) or (C,).
+    Args:
+        X: float tensor (n, d) or (n, C, H, W).
+        gamma, beta: scale and shift, shape (d,) or (C,).
+        moving_mean, moving_var: running statistics, shape (d,) or (C,), updated in place.
+        eps: a number > 0 added to the variance.
+        momentum: weight of the new batch statistics, in [0, 1].
+        training: use (and record) batch statistics rather than the moving ones.
+
+    Raises:
+        TypeError, ValueError: an argument has the wrong type, dtype or shape, or a number is
+            out of range. Shapes and dtypes only: no tensor value is read.
     """
-    if not isinstance(X, torch.Tensor) or X.ndim not in (2, 4):
-        raise ValueError(f"X must be a tensor of shape (n, d) or (n, C, H, W), got "
-                         f"{tuple(X.shape) if isinstance(X, torch.Tensor) else type(X).__name__}")
+    tensor("X", X, (2, 4), dtype="float", what=" (n, d) or (n, C, H, W)")
     for name, t in (("gamma", gamma), ("beta", beta), ("moving_mean", moving_mean), ("moving_var", moving_var)):
-        if not isinstance(t, torch.Tensor) or t.shape != (X.shape[1],):
-            raise ValueError(f"{name} must be a tensor of shape ({X.shape[1]},), one value per "
-                             f"feature/channel, got {tuple(t.shape) if isinstance(t, torch.Tensor) else t!r}")
-    if not 0 <= momentum <= 1:
-        raise ValueError(f"momentum must be in [0, 1], got {momentum}")
+        tensor(name, t, 1, shape=(X.shape[1],), what=", one value per feature/channel")
+    positive_float("eps", eps)
+    probability("momentum", momentum)
+    boolean("training", training)
     dims = (0,) if X.ndim == 2 else (0, 2, 3)       # statistics per feature / per channel
     shape = (1, -1) if X.ndim == 2 else (1, -1, 1, 1)
     if training:
@@ -201,6 +200,8 @@ class BatchNorm(nn.Module):
     Args:
         num_features: features ``d`` (after a dense layer) or channels ``C`` (after a conv).
         num_dims: 2 for inputs (n, d), 4 for inputs (n, C, H, W).
+        eps: a number > 0 added to the variance.
+        momentum: weight of the new batch statistics in the moving averages, in [0, 1].
     """
 
     def __init__(self, *, num_features: int, num_dims: int = 4, eps: float = 1e-5, momentum: float = 0.1):
@@ -208,17 +209,18 @@ class BatchNorm(nn.Module):
         self.num_features = positive_int("num_features", num_features)
         if num_dims not in (2, 4):
             raise ValueError(f"num_dims must be 2 (n, d) or 4 (n, C, H, W), got {num_dims!r}")
-        self.num_dims, self.eps, self.momentum = num_dims, eps, momentum
+        self.num_dims, self.eps, self.momentum = num_dims, positive_float("eps", eps), probability("momentum", momentum)
         self.gamma = nn.Parameter(torch.ones(num_features))   # scale, learned
         self.beta = nn.Parameter(torch.zeros(num_features))   # shift, learned
         self.register_buffer("moving_mean", torch.zeros(num_features))  # buffers move with .to()
         self.register_buffer("moving_var", torch.ones(num_features))
 
     def forward(self, X):
-        if not isinstance(X, torch.Tensor) or X.ndim != self.num_dims or X.shape[1] != self.num_features:
-            want = "(n, {0})" if self.num_dims == 2 else "(n, {0}, H, W)"
-            got = tuple(X.shape) if isinstance(X, torch.Tensor) else type(X).__name__
-            raise ValueError(f"BatchNorm expects input of shape {want.format(self.num_features)}, got {got}")
+        want = "(n, {0})" if self.num_dims == 2 else "(n, {0}, H, W)"
+        tensor("X", X, dtype="float", what=f" of shape {want.format(self.num_features)}")
+        if X.ndim != self.num_dims or X.shape[1] != self.num_features:
+            raise ValueError(f"BatchNorm expects input X of shape {want.format(self.num_features)}, "
+                             f"got {tuple(X.shape)}")
         return batch_norm(X, self.gamma, self.beta, self.moving_mean, self.moving_var,
                           eps=self.eps, momentum=self.momentum, training=self.training)
 
@@ -242,7 +244,7 @@ class Residual(nn.Module):
         super().__init__()
         self.in_channels = positive_int("in_channels", in_channels)
         out_channels, stride = positive_int("out_channels", out_channels), positive_int("stride", stride)
-        self.skip = bool(skip)
+        self.skip = boolean("skip", skip)
         self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride=stride, padding=1)
         self.bn1 = nn.BatchNorm2d(out_channels)
         self.conv2 = nn.Conv2d(out_channels, out_channels, 3, padding=1)
@@ -252,7 +254,7 @@ class Residual(nn.Module):
                          if needs_projection else nn.Identity())
 
     def forward(self, X):
-        _check_images(X, self.in_channels, "Residual")
+        images("X", X, self.in_channels, who="Residual")
         Y = self.bn2(self.conv2(torch.relu(self.bn1(self.conv1(X)))))   # F(x)
         return torch.relu(Y + self.shortcut(X)) if self.skip else torch.relu(Y)
 
@@ -269,7 +271,10 @@ def small_resnet(*, in_channels: int = 1, num_classes: int = 10, channels=(16, 3
     """
     in_channels, num_classes = positive_int("in_channels", in_channels), positive_int("num_classes", num_classes)
     blocks_per_stage = positive_int("blocks_per_stage", blocks_per_stage)
-    if not isinstance(channels, (tuple, list)) or not channels:
+    boolean("skip", skip)
+    if not isinstance(channels, (tuple, list)):
+        raise TypeError(f"channels must be a non-empty tuple of ints, one per stage, got {type(channels).__name__}")
+    if not channels:
         raise ValueError(f"channels must be a non-empty tuple of ints, one per stage, got {channels!r}")
     channels = [positive_int("channels", c) for c in channels]
     layers = [nn.Conv2d(in_channels, channels[0], 3, stride=2, padding=1), nn.BatchNorm2d(channels[0]), nn.ReLU()]

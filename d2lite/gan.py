@@ -18,7 +18,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ._checks import float_array, non_negative_float, one_of, positive_int
+from ._checks import (boolean, dropout_rate, float_array, non_negative_float, one_of, positive_float, positive_int,
+                      seed as check_seed, tensor)
 from .device import get_device
 
 __all__ = ["ring_centers", "ring_of_gaussians", "mlp_generator", "mlp_discriminator",
@@ -30,9 +31,14 @@ LOSSES = ("non_saturating", "minimax")
 
 # --- data: a ring of Gaussians ----------------------------------------------------------------
 def ring_centers(num_modes: int = 8, *, radius: float = 2.0) -> torch.Tensor:
-    """The ``num_modes`` centres, equally spaced on a circle of ``radius``; float32 ``(k, 2)``."""
+    """The ``num_modes`` centres, equally spaced on a circle of ``radius``; float32 ``(k, 2)``.
+
+    Raises:
+        TypeError, ValueError: ``num_modes`` is not a positive int or ``radius`` not a finite
+            number > 0.
+    """
     k = positive_int("num_modes", num_modes)
-    r = non_negative_float("radius", radius)
+    r = positive_float("radius", radius)
     angles = 2 * math.pi * torch.arange(k, dtype=torch.float64) / k
     return (r * torch.stack([angles.cos(), angles.sin()], dim=1)).float()
 
@@ -53,10 +59,13 @@ def ring_of_gaussians(num_examples: int = 1000, *, num_modes: int = 8, radius: f
         ``X`` float32 ``(n, 2)``, and with ``return_modes`` the int64 modes ``(n,)``.
 
     Raises:
-        TypeError, ValueError: a count is not a positive int, or ``radius``/``std`` is negative.
+        TypeError, ValueError: a count is not a positive int, ``radius`` is not > 0, ``std`` is
+            negative, or ``seed``/``return_modes`` has the wrong type or range.
     """
     n = positive_int("num_examples", num_examples)
     std = non_negative_float("std", std)
+    check_seed("seed", seed)
+    boolean("return_modes", return_modes)
     centers = ring_centers(num_modes, radius=radius)
     g = torch.Generator().manual_seed(seed)
     modes = torch.randint(len(centers), (n,), generator=g)
@@ -116,8 +125,7 @@ def mlp_discriminator(*, num_inputs: int, num_hiddens: int = 128, num_layers: in
     sizes = [positive_int("num_inputs", num_inputs)]
     sizes += [positive_int("num_hiddens", num_hiddens)] * positive_int("num_layers", num_layers)
     slope = non_negative_float("negative_slope", negative_slope)
-    if non_negative_float("dropout", dropout) >= 1:
-        raise ValueError(f"dropout must be a probability in [0, 1), got {dropout}")
+    dropout_rate("dropout", dropout)
 
     def act():
         return nn.Sequential(nn.LeakyReLU(slope), nn.Dropout(dropout)) if dropout else nn.LeakyReLU(slope)
@@ -127,20 +135,16 @@ def mlp_discriminator(*, num_inputs: int, num_hiddens: int = 128, num_layers: in
 
 
 # --- the two players' losses ------------------------------------------------------------------
-def _logits(name: str, t) -> torch.Tensor:
-    if not isinstance(t, torch.Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor of logits, got {type(t).__name__}")
-    if t.ndim != 1 or t.numel() == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D tensor of logits (n,), got shape {tuple(t.shape)}")
-    return t
-
-
 def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
     """``-[mean log D(x) + mean log(1 - D(G(z)))]``: binary cross-entropy, real = 1, fake = 0.
 
     Both arguments are logits of shape ``(n,)`` and ``(m,)``; returns a scalar.
     """
-    real_logits, fake_logits = _logits("real_logits", real_logits), _logits("fake_logits", fake_logits)
+    real_logits = tensor("real_logits", real_logits, 1, dtype="float", what=" of logits (n,)")
+    fake_logits = tensor("fake_logits", fake_logits, 1, dtype="float", what=" of logits (m,)")
+    for name, t in (("real_logits", real_logits), ("fake_logits", fake_logits)):
+        if t.shape[0] == 0:
+            raise ValueError(f"{name} must be a non-empty 1-D tensor of logits, got shape {tuple(t.shape)}")
     # log D = logsigmoid(a) and log(1 - D) = logsigmoid(-a): stable for any logit a
     return -(F.logsigmoid(real_logits).mean() + F.logsigmoid(-fake_logits).mean())
 
@@ -152,7 +156,9 @@ def generator_loss(fake_logits: torch.Tensor, kind: str = "non_saturating") -> t
     minimises; its gradient vanishes when ``D(G(z))`` is near 0 (it *saturates*).
     ``"non_saturating"``: ``-mean log D(G(z))``, same fixed point, strong gradient early on.
     """
-    fake_logits = _logits("fake_logits", fake_logits)
+    fake_logits = tensor("fake_logits", fake_logits, 1, dtype="float", what=" of logits (n,)")
+    if fake_logits.shape[0] == 0:
+        raise ValueError(f"fake_logits must be a non-empty 1-D tensor of logits, got shape {tuple(fake_logits.shape)}")
     one_of("kind", kind, LOSSES)
     if kind == "minimax":
         return F.logsigmoid(-fake_logits).mean()

@@ -17,7 +17,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._checks import fraction, non_negative_float, one_of, positive_int
+from . import _checks
+from ._checks import (boolean, check_adjacency, check_edge_index, dropout_rate, fraction, module, non_negative_float,
+                      one_of, positive_int, seed as check_seed, tensor, text)
 
 __all__ = ["GAT", "GATLayer", "GCN", "GCNLayer", "GraphData", "GraphSAGE", "SAGELayer",
            "adjacency_from_edge_index", "adjacency_from_networkx", "aggregate", "check_adjacency",
@@ -25,70 +27,21 @@ __all__ = ["GAT", "GATLayer", "GCN", "GCNLayer", "GraphData", "GraphSAGE", "SAGE
            "node_accuracy", "normalized_adjacency", "sample_neighbors", "sbm_citation"]
 
 REDUCE = ("sum", "mean", "max")
-_INT_DTYPES = (torch.bool, torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64)
 
 
-# --- checks at the boundary -------------------------------------------------------------------
-def _tensor(name: str, a) -> torch.Tensor:
-    if isinstance(a, torch.Tensor):
-        return a
-    if isinstance(a, (np.ndarray, list, tuple)):
-        arr = np.asarray(a)
-        if arr.dtype.kind not in "biuf":
-            raise TypeError(f"{name} must hold numbers, got dtype {arr.dtype}")
-        return torch.as_tensor(arr)
-    raise TypeError(f"{name} must be a torch tensor or an array, got {type(a).__name__}")
+def _normalize(A: torch.Tensor, self_loops: bool) -> torch.Tensor:  # no checks: forward calls it
+    A = A if A.dtype.is_floating_point else A.float()
+    if self_loops:
+        A = A + torch.eye(A.shape[0], device=A.device, dtype=A.dtype)
+    deg = A.sum(1)
+    inv_sqrt = torch.where(deg > 0, deg.clamp_min(1e-12).rsqrt(), torch.zeros_like(deg))
+    return inv_sqrt[:, None] * A * inv_sqrt[None, :]
 
 
-def check_adjacency(A, *, num_nodes: int | None = None) -> torch.Tensor:
-    """``A`` (tensor or array of bool, int or float weights) as a float (n, n) tensor on its device.
-
-    Raises:
-        TypeError: ``A`` is not a tensor/array, or its dtype is not bool, int or float.
-        ValueError: ``A`` is not square, is empty, is not ``num_nodes`` wide (when given), or
-            holds negative, NaN or infinite entries.
-    """
-    A = _tensor("A", A)
-    if not (A.dtype.is_floating_point or A.dtype in _INT_DTYPES):
-        raise TypeError(f"adjacency A must be bool, int or float, got dtype {A.dtype}")
-    if A.ndim != 2 or A.shape[0] != A.shape[1]:
-        raise ValueError(f"adjacency A must be a square matrix (n, n), got shape {tuple(A.shape)}")
-    if A.shape[0] == 0:
-        raise ValueError("adjacency A must have at least one node, got shape (0, 0)")
-    if num_nodes is not None and A.shape[0] != num_nodes:
-        raise ValueError(f"adjacency A must be ({num_nodes}, {num_nodes}) to match X, got {tuple(A.shape)}")
-    A = A.float() if not A.dtype.is_floating_point else A
-    if not bool(torch.isfinite(A).all()) or bool((A < 0).any()):
-        raise ValueError("adjacency A must hold finite weights >= 0, got a negative, NaN or inf entry")
-    return A
-
-
-def check_edge_index(edge_index, num_nodes: int) -> torch.Tensor:
-    """``edge_index`` as a long tensor (2, E) of node ids in ``0 … num_nodes-1``.
-
-    Raises:
-        TypeError: it is not a tensor/array of integers (floats and bools are refused).
-        ValueError: its shape is not (2, E), or an id is negative or ``>= num_nodes``.
-    """
-    num_nodes = positive_int("num_nodes", num_nodes)
-    ei = _tensor("edge_index", edge_index)
-    if ei.dtype == torch.bool or ei.dtype.is_floating_point or ei.dtype.is_complex:
-        raise TypeError(f"edge_index must hold integer node ids, got dtype {ei.dtype}")
-    if ei.ndim != 2 or ei.shape[0] != 2:
-        raise ValueError(f"edge_index must have shape (2, E) (source row, target row), got {tuple(ei.shape)}")
-    if ei.numel() and int(ei.min()) < 0:
-        raise ValueError(f"edge_index must hold node ids >= 0, got a negative id {int(ei.min())}")
-    if ei.numel() and int(ei.max()) >= num_nodes:
-        raise ValueError(f"edge_index ids must be < num_nodes={num_nodes}, got {int(ei.max())}")
-    return ei.long()
-
-
-def _features(X, n: int | None = None) -> torch.Tensor:
-    if not isinstance(X, torch.Tensor) or not X.dtype.is_floating_point:
-        raise TypeError(f"X must be a float tensor (n, d), got {type(X).__name__} {getattr(X, 'dtype', '')}")
-    if X.ndim != 2 or (n is not None and X.shape[0] != n):
-        raise ValueError(f"X must have shape ({n if n is not None else 'n'}, d), got {tuple(X.shape)}")
-    return X
+def _sample(A: torch.Tensor, num_samples: int, generator) -> torch.Tensor:  # no checks: forward calls it
+    A = A if A.dtype.is_floating_point else A.float()
+    weights = A + torch.diag((A.sum(1) == 0).to(A.dtype))  # an isolated node draws itself
+    return torch.multinomial(weights, num_samples, replacement=True, generator=generator)
 
 
 # --- graph data helpers -----------------------------------------------------------------------
@@ -98,6 +51,8 @@ def adjacency_from_networkx(G, *, weight: str | None = None) -> torch.Tensor:
 
     if not isinstance(G, nx.Graph):
         raise TypeError(f"G must be a networkx graph, got {type(G).__name__}")
+    if weight is not None:
+        text("weight", weight)
     if G.number_of_nodes() == 0:
         raise ValueError("G must have at least one node, got an empty graph")
     return torch.as_tensor(nx.to_numpy_array(G, weight=weight), dtype=torch.float32)
@@ -106,6 +61,7 @@ def adjacency_from_networkx(G, *, weight: str | None = None) -> torch.Tensor:
 def adjacency_from_edge_index(edge_index, num_nodes: int, *, symmetric: bool = False) -> torch.Tensor:
     """Dense 0/1 adjacency (n, n) from an edge index (2, E); ``symmetric`` adds reverse edges."""
     ei = check_edge_index(edge_index, num_nodes)
+    boolean("symmetric", symmetric)
     A = torch.zeros(num_nodes, num_nodes, device=ei.device)
     A[ei[0], ei[1]] = 1.0
     return torch.maximum(A, A.T) if symmetric else A
@@ -121,18 +77,13 @@ def normalized_adjacency(A, *, self_loops: bool = True) -> torch.Tensor:
 
     ``self_loops=False`` adds no ``I``; isolated nodes (degree 0) then get a zero row.
     """
-    A = check_adjacency(A)
-    if self_loops:
-        A = A + torch.eye(A.shape[0], device=A.device, dtype=A.dtype)
-    deg = A.sum(1)
-    inv_sqrt = torch.where(deg > 0, deg.clamp_min(1e-12).rsqrt(), torch.zeros_like(deg))
-    return inv_sqrt[:, None] * A * inv_sqrt[None, :]
+    return _normalize(check_adjacency(A), boolean("self_loops", self_loops))
 
 
 def laplacian(A, *, normalized: bool = False) -> torch.Tensor:
     r"""Graph Laplacian :math:`L = D - A`, or :math:`I - D^{-1/2} A D^{-1/2}` if ``normalized``."""
     A = check_adjacency(A)
-    if normalized:
+    if boolean("normalized", normalized):
         return torch.eye(A.shape[0], device=A.device, dtype=A.dtype) - normalized_adjacency(A, self_loops=False)
     return torch.diag(A.sum(1)) - A
 
@@ -143,7 +94,7 @@ def aggregate(X: torch.Tensor, edge_index, *, reduce: str = "sum") -> torch.Tens
     ``reduce`` is ``"sum"``, ``"mean"`` or ``"max"``; a node no edge reaches gets zeros.
     ``edge_index`` is (2, E); for a symmetric ``A``, ``"sum"`` equals ``A @ X``.
     """
-    X = _features(X)
+    X = _checks.node_features(X)
     one_of("reduce", reduce, REDUCE)
     src, dst = check_edge_index(edge_index, X.shape[0]).to(X.device)
     out = torch.zeros_like(X)
@@ -164,9 +115,8 @@ def sample_neighbors(A, num_samples: int, *, generator: torch.Generator | None =
     """
     A = check_adjacency(A)
     num_samples = positive_int("num_samples", num_samples)
-    isolated = A.sum(1) == 0
-    weights = A + torch.diag(isolated.to(A.dtype))
-    return torch.multinomial(weights, num_samples, replacement=True, generator=generator)
+    _checks.generator(generator)
+    return _sample(A, num_samples, generator)
 
 
 @dataclass(frozen=True)
@@ -202,8 +152,11 @@ def sbm_citation(*, num_classes: int = 4, nodes_per_class: int = 100, p_in: floa
     Each draws ``words_per_node`` words, with probability ``topic_share`` from its class's topic
     words (``num_features // num_classes``), else from the whole vocabulary; features are the
     word-presence vector normalised to sum one (as for Cora). Masks: ``labels_per_class`` nodes
-    per class to train, ``num_val`` to validate, the rest to test. Raises TypeError/ValueError
-    for a count that is not a positive int, a probability outside (0, 1), or too few nodes.
+    per class to train, ``num_val`` to validate, the rest to test.
+
+    Raises:
+        TypeError, ValueError: a count is not a positive int, a probability is outside (0, 1),
+            the seed is not a seed, or there are too few nodes.
     """
     import networkx as nx
 
@@ -212,6 +165,7 @@ def sbm_citation(*, num_classes: int = 4, nodes_per_class: int = 100, p_in: floa
         positive_int(k, v)
     for k, v in dict(p_in=p_in, p_out=p_out, topic_share=topic_share).items():
         fraction(k, v)
+    check_seed("seed", seed)
     if num_classes < 2 or num_features < num_classes:
         raise ValueError(f"need 2 <= num_classes <= num_features, got {num_classes} and {num_features}")
     n = num_classes * nodes_per_class
@@ -244,9 +198,11 @@ class GCNLayer(nn.Module):
     def __init__(self, num_inputs: int, num_outputs: int, *, bias: bool = True):
         super().__init__()
         d_in, d_out = positive_int("num_inputs", num_inputs), positive_int("num_outputs", num_outputs)
-        self.linear = nn.Linear(d_in, d_out, bias=bias)
+        self.linear = nn.Linear(d_in, d_out, bias=boolean("bias", bias))
 
     def forward(self, X: torch.Tensor, A_hat: torch.Tensor) -> torch.Tensor:
+        _checks.node_features(X, d=self.linear.in_features)
+        _checks.square_matrix("A_hat", A_hat, X.shape[0])
         # A_hat (n, n) @ (X (n, d) W (d, h)); the bias is added once per node, after mixing
         return A_hat @ (X @ self.linear.weight.T) + (0 if self.linear.bias is None else self.linear.bias)
 
@@ -264,11 +220,13 @@ class SAGELayer(nn.Module):
         self.neigh_linear = nn.Linear(num_inputs, num_outputs, bias=False)
 
     def forward(self, X: torch.Tensor, A: torch.Tensor, *, num_samples: int | None = None) -> torch.Tensor:
+        _checks.node_features(X, d=self.self_linear.in_features)
+        _checks.square_matrix("A", A, X.shape[0])
         if num_samples is None:  # the exact mean over all neighbours
             deg = A.sum(1, keepdim=True)
             neigh = (A @ X) / deg.clamp_min(1e-12)
         else:
-            neigh = X[sample_neighbors(A, num_samples)].mean(1)  # (n, k, d) -> (n, d)
+            neigh = X[_sample(A, positive_int("num_samples", num_samples), None)].mean(1)  # (n, k, d) -> (n, d)
         return self.self_linear(X) + self.neigh_linear(neigh)
 
 
@@ -283,17 +241,20 @@ class GATLayer(nn.Module):
     def __init__(self, num_inputs: int, num_outputs: int, *, num_heads: int = 1, concat: bool = True,
                  dropout: float = 0.0, negative_slope: float = 0.2):
         super().__init__()
-        self.num_heads = positive_int("num_heads", num_heads)
-        self.num_outputs, self.concat, self.attention = positive_int("num_outputs", num_outputs), concat, None
+        self.num_heads, self.num_outputs = positive_int("num_heads", num_heads), positive_int("num_outputs", num_outputs)
+        self.concat, self.attention = boolean("concat", concat), None
         self.linear = nn.Linear(positive_int("num_inputs", num_inputs), num_heads * num_outputs, bias=False)
         # a = [a_target; a_source]: scores the receiving node i and the sending node j
         self.a_target = nn.Parameter(nn.init.xavier_uniform_(torch.empty(num_heads, num_outputs)))
         self.a_source = nn.Parameter(nn.init.xavier_uniform_(torch.empty(num_heads, num_outputs)))
-        self.dropout, self.negative_slope = non_negative_float("dropout", dropout), negative_slope
+        self.dropout = dropout_rate("dropout", dropout)
+        self.negative_slope = non_negative_float("negative_slope", negative_slope)
 
     def forward(self, X: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
+        _checks.node_features(X, d=self.linear.in_features)
         n = X.shape[0]
-        H = self.linear(X).view(n, self.num_heads, self.num_outputs).transpose(0, 1)  # (heads, n, h)
+        _checks.square_matrix("A", A, n)
+        H = self.linear(X).view(n, self.num_heads, self.num_outputs).transpose(0, 1)  # (num_heads, n, h)
         s_target, s_source = (H * self.a_target[:, None]).sum(-1), (H * self.a_source[:, None]).sum(-1)
         # e_ij = LeakyReLU(a_1.Wx_i + a_2.Wx_j): (heads, n, 1) + (heads, 1, n) -> (heads, n, n)
         scores = nn.functional.leaky_relu(s_target[:, :, None] + s_source[:, None, :], self.negative_slope)
@@ -309,8 +270,8 @@ class _NodeModel(nn.Module):
     """Shared by the models: check ``X`` and ``A``, then two layers with dropout before each."""
 
     def forward(self, X: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
-        X = _features(X)
-        A = check_adjacency(A, num_nodes=X.shape[0]).to(X.dtype)
+        X = _checks.node_features(X)
+        A = _checks.square_matrix("A", A, X.shape[0]).to(X.dtype)  # shapes only: check_adjacency reads values
         H = self.act(self._layer(self.layer1, self.dropout(X), A))
         return self._layer(self.layer2, self.dropout(H), A)
 
@@ -323,11 +284,13 @@ class GCN(_NodeModel):
 
     def __init__(self, *, num_inputs: int, num_hiddens: int, num_outputs: int, dropout: float = 0.5):
         super().__init__()
+        positive_int("num_hiddens", num_hiddens)
         self.layer1, self.layer2 = GCNLayer(num_inputs, num_hiddens), GCNLayer(num_hiddens, num_outputs)
-        self.act, self.dropout = nn.ReLU(), nn.Dropout(non_negative_float("dropout", dropout))
+        self.act, self.dropout = nn.ReLU(), nn.Dropout(dropout_rate("dropout", dropout))
 
     def forward(self, X: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
-        return super().forward(X, normalized_adjacency(A))  # Â has self-loops: the mask stays ok
+        _checks.square_matrix("A", A, _checks.node_features(X).shape[0])
+        return super().forward(X, _normalize(A, True))  # Â has self-loops: the mask stays ok
 
 
 class GraphSAGE(_NodeModel):
@@ -336,9 +299,10 @@ class GraphSAGE(_NodeModel):
     def __init__(self, *, num_inputs: int, num_hiddens: int, num_outputs: int, num_samples: int = 10,
                  dropout: float = 0.5):
         super().__init__()
+        positive_int("num_hiddens", num_hiddens)
         self.layer1, self.layer2 = SAGELayer(num_inputs, num_hiddens), SAGELayer(num_hiddens, num_outputs)
         self.num_samples = positive_int("num_samples", num_samples)
-        self.act, self.dropout = nn.ReLU(), nn.Dropout(non_negative_float("dropout", dropout))
+        self.act, self.dropout = nn.ReLU(), nn.Dropout(dropout_rate("dropout", dropout))
 
     def _layer(self, layer, X, A):
         return layer(X, A, num_samples=self.num_samples if self.training else None)
@@ -350,7 +314,8 @@ class GAT(_NodeModel):
     def __init__(self, *, num_inputs: int, num_hiddens: int, num_outputs: int, num_heads: int = 4,
                  dropout: float = 0.5):
         super().__init__()
-        p = non_negative_float("dropout", dropout)
+        positive_int("num_hiddens", num_hiddens)
+        p = dropout_rate("dropout", dropout)
         self.layer1 = GATLayer(num_inputs, num_hiddens, num_heads=num_heads, dropout=p)
         self.layer2 = GATLayer(num_hiddens * num_heads, num_outputs, num_heads=1, concat=False, dropout=p)
         self.act, self.dropout = nn.ELU(), nn.Dropout(p)
@@ -359,7 +324,10 @@ class GAT(_NodeModel):
 # --- full-batch training ----------------------------------------------------------------------
 @torch.no_grad()
 def node_accuracy(model: nn.Module, data: GraphData, mask: torch.Tensor) -> float:
-    """Accuracy of ``model(data.X, data.A)`` on the nodes where ``mask`` is True (eval mode)."""
+    """Accuracy of ``model(data.X, data.A)`` on the nodes where ``mask`` (bool (n,)) is True, in eval mode."""
+    module("model", model)
+    module("data", data, GraphData)
+    tensor("mask", mask, 1, what=" of nodes")
     if mask.dtype != torch.bool or mask.shape != (data.X.shape[0],):
         raise ValueError(f"mask must be a bool tensor ({data.X.shape[0]},), got {mask.dtype} {tuple(mask.shape)}")
     model.eval()

@@ -18,39 +18,14 @@ underflow) and report logarithms. ``fit`` runs Baum–Welch on one sequence.
 """
 from __future__ import annotations
 
-import numbers
 
 import numpy as np
 
-from ._checks import positive_int
+from ._checks import non_negative_float, numeric_array, probability, positive_int, seed as check_seed, stochastic
 
 __all__ = ["CategoricalHMM", "dishonest_casino", "random_hmm"]
 
 _ATOL = 1e-6  # how far from one a row of probabilities may sum
-
-
-def _array(name: str, value) -> np.ndarray:
-    """``value`` as a float array; strings, objects and ragged nesting are refused."""
-    try:
-        a = np.asarray(value)
-    except ValueError:
-        raise ValueError(f"{name} must be a rectangular array of numbers, got ragged nesting") from None
-    if a.dtype.kind not in "iuf":
-        raise TypeError(f"{name} must be an array of numbers, got dtype {a.dtype}")
-    return a.astype(float)
-
-
-def _probabilities(name: str, value, shape: tuple) -> np.ndarray:
-    """``value`` as a float array of ``shape`` whose last axis holds distributions."""
-    p = _array(name, value)
-    if p.shape != shape:
-        raise ValueError(f"{name} must have shape {shape}, got {p.shape}")
-    if not np.all(np.isfinite(p)) or np.any(p < 0):
-        raise ValueError(f"{name} must have finite entries >= 0, got minimum {np.nanmin(p):.3g}")
-    sums = p.sum(axis=-1)
-    if not np.allclose(sums, 1.0, atol=_ATOL):
-        raise ValueError(f"{name} must sum to 1 along its last axis, got sums {np.round(sums, 6)}")
-    return p / sums[..., None]  # remove rounding so the tables are exact distributions
 
 
 class CategoricalHMM:
@@ -71,15 +46,15 @@ class CategoricalHMM:
     """
 
     def __init__(self, *, startprob, transmat, emissionprob):
-        start, emit = _array("startprob", startprob), _array("emissionprob", emissionprob)
+        start, emit = numeric_array("startprob", startprob), numeric_array("emissionprob", emissionprob)
         if start.ndim != 1 or start.size == 0:
             raise ValueError(f"startprob must have shape (N,) with N >= 1, got {start.shape}")
         n = start.size
         if emit.ndim != 2 or emit.shape[0] != n or emit.shape[1] == 0:
             raise ValueError(f"emissionprob must have shape (N={n}, M) with M >= 1, got {emit.shape}")
-        self.startprob = _probabilities("startprob", start, (n,))
-        self.transmat = _probabilities("transmat", transmat, (n, n))
-        self.emissionprob = _probabilities("emissionprob", emit, emit.shape)
+        self.startprob = stochastic("startprob", start, (n,), _ATOL)
+        self.transmat = stochastic("transmat", transmat, (n, n), _ATOL)
+        self.emissionprob = stochastic("emissionprob", emit, emit.shape, _ATOL)
 
     @property
     def num_states(self) -> int:
@@ -102,26 +77,30 @@ class CategoricalHMM:
         try:
             a = np.asarray(x)
         except ValueError:
-            raise ValueError("observations must be a 1-D sequence of shape (T,), got ragged nesting") from None
+            raise ValueError("x (the observations) must be a 1-D sequence of shape (T,), got ragged nesting") from None
         if a.size == 0:
-            raise ValueError("observations must hold at least one symbol, got an empty sequence")
+            raise ValueError("x (the observations) must hold at least one symbol, got an empty sequence")
         if a.dtype == bool or not np.issubdtype(a.dtype, np.integer):
-            raise TypeError(f"observations must be integers 0..{self.num_symbols - 1}, got dtype {a.dtype}")
+            raise TypeError(f"x (the observations) must be integers 0..{self.num_symbols - 1}, got dtype {a.dtype}")
         if a.ndim != 1:
-            raise ValueError(f"observations must be a 1-D sequence of shape (T,), got shape {a.shape}")
+            raise ValueError(f"x (the observations) must be a 1-D sequence of shape (T,), got shape {a.shape}")
         bad = (a < 0) | (a >= self.num_symbols)
         if bad.any():
-            raise ValueError(f"observations must be symbols 0..{self.num_symbols - 1}, "
+            raise ValueError(f"x (the observations) must be symbols 0..{self.num_symbols - 1}, "
                              f"got {a[bad][0]} at position {int(np.argmax(bad))}")
         return a.astype(np.int64)
 
     def sample(self, seq_len: int, *, seed=None) -> tuple[np.ndarray, np.ndarray]:
         """Run the chain for ``seq_len`` steps; returns hidden states ``z`` (T,) and symbols ``x`` (T,).
 
-        ``seed`` goes to ``np.random.default_rng``. Raises ``TypeError``/``ValueError`` unless
-        ``seq_len`` is a positive int.
+        ``seed`` (an int in [0, 2**32) or None) goes to ``np.random.default_rng``.
+
+        Raises:
+            TypeError, ValueError: ``seq_len`` is not a positive int or ``seed`` not a seed.
         """
         seq_len = positive_int("seq_len", seq_len)
+        if seed is not None:
+            check_seed("seed", seed)
         rng = np.random.default_rng(seed)
         u_state, u_symbol = rng.random(seq_len), rng.random(seq_len)
         cum_a, cum_b = np.cumsum(self.transmat, axis=1), np.cumsum(self.emissionprob, axis=1)
@@ -207,10 +186,7 @@ class CategoricalHMM:
         """
         x = self.check_sequence(x)
         n_iter = positive_int("n_iter", n_iter)
-        if isinstance(tol, bool) or not isinstance(tol, numbers.Real):
-            raise TypeError(f"tol must be a number >= 0, got {type(tol).__name__} {tol!r}")
-        if not tol >= 0:
-            raise ValueError(f"tol must be a number >= 0, got {tol}")
+        non_negative_float("tol", tol)
         history = []
         for _ in range(n_iter):
             alpha, log_c = self._scaled_forward(x)
@@ -287,8 +263,7 @@ def dishonest_casino(*, p_switch_to_loaded: float = 0.05, p_switch_to_fair: floa
     """
     for name, p in (("p_switch_to_loaded", p_switch_to_loaded), ("p_switch_to_fair", p_switch_to_fair),
                     ("p_six", p_six)):
-        if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 <= p <= 1:
-            raise ValueError(f"{name} must be a probability in [0, 1], got {p!r}")
+        probability(name, p)
     loaded = [(1 - p_six) / 5] * 5 + [p_six]
     return CategoricalHMM(startprob=[0.5, 0.5],
                           transmat=[[1 - p_switch_to_loaded, p_switch_to_loaded],

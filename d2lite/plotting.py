@@ -5,12 +5,16 @@ cell shows it exactly once by ending with it (``fig``), and a script can ``fig.s
 """
 from __future__ import annotations
 
+import numbers
 import os
 from typing import Callable, Mapping, Sequence
 
 import matplotlib
 import numpy as np
 import torch
+
+from ._checks import boolean, callable_, float_array, labels as check_labels, limits as check_limits
+from ._checks import non_negative_float, numbers_seq, numeric_array, positive_float, positive_int, text, vector
 
 __all__ = ["COLORS", "figure", "grid_2d", "live_frontend", "plot_contour", "plot_curves", "plot_decision_boundary",
            "plot_heatmap", "plot_surface", "plot_svm", "use_style"]
@@ -47,8 +51,23 @@ def use_style() -> None:
 
 
 def figure(nrows: int = 1, ncols: int = 1, *, figsize=None, **kwargs):
-    """``plt.subplots`` that returns a figure pyplot does not auto-show; returns ``(fig, axes)``."""
+    """``plt.subplots`` that returns a figure pyplot does not auto-show; returns ``(fig, axes)``.
+
+    Raises:
+        TypeError, ValueError: ``nrows``/``ncols`` is not a positive int, or ``figsize`` is not
+            a pair of positive numbers.
+    """
     import matplotlib.pyplot as plt
+
+    positive_int("nrows", nrows)
+    positive_int("ncols", ncols)
+    if figsize is not None:
+        if isinstance(figsize, (str, bytes)) or not hasattr(figsize, "__len__"):
+            raise TypeError(f"figsize must be a pair (width, height) in inches, got {type(figsize).__name__}")
+        if len(figsize) != 2:
+            raise ValueError(f"figsize must be a pair (width, height) in inches, got {figsize!r}")
+        for i, v in enumerate(figsize):
+            positive_float(f"figsize[{i}]", v)
 
     fig, axes = plt.subplots(nrows, ncols, figsize=figsize, **kwargs)
     plt.close(fig)  # shown once, when the cell returns it or display() is called
@@ -69,18 +88,32 @@ def _np(a) -> np.ndarray:
 
 def plot_curves(ys: Mapping[str, Sequence[float]] | Sequence[float], x=None, *, xlabel: str = "",
                 ylabel: str = "", logy: bool = False, title: str | None = None, ax=None):
-    """Plot one curve or several (a mapping label → values) against ``x`` (default 0, 1, …)."""
+    """Plot one curve or several (a mapping label → values) against ``x`` (default 0, 1, …).
+
+    Returns:
+        The figure.
+
+    Raises:
+        TypeError, ValueError: ``ys`` holds no curve or a curve that is not a 1-D sequence of
+            numbers, ``x`` has another length, or ``logy`` is not a bool.
+    """
+    if isinstance(ys, (str, bytes)) or not isinstance(ys, (Mapping, Sequence, np.ndarray, torch.Tensor)):
+        raise TypeError(f"ys must be a sequence of numbers or a mapping label -> sequence, got {type(ys).__name__}")
     curves = dict(ys) if isinstance(ys, Mapping) else {"": ys}
     if not curves:
-        raise ValueError("plot_curves needs at least one curve, got none")
-    fig, ax = _new_or_given(ax)
+        raise ValueError("ys: plot_curves needs at least one curve, got none")
+    boolean("logy", logy)
+    arrays = {}
     for label, y in curves.items():
-        y = _np(y)
+        y = numeric_array(f"ys[{label!r}]" if label else "ys", y)
         if y.ndim != 1:
-            raise ValueError(f"curve {label!r} must be 1-D, got shape {y.shape}")
-        xs = np.arange(len(y)) if x is None else _np(x)
+            raise ValueError(f"ys: curve {label!r} must be 1-D, got shape {y.shape}")
+        xs = np.arange(len(y)) if x is None else numeric_array("x", x)
         if len(xs) != len(y):
-            raise ValueError(f"curve {label!r} has {len(y)} values but x has {len(xs)}")
+            raise ValueError(f"x has {len(xs)} values but curve {label!r} of ys has {len(y)}")
+        arrays[label] = xs, y
+    fig, ax = _new_or_given(ax)
+    for label, (xs, y) in arrays.items():
         ax.plot(xs, y, label=label or None)
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title or "")
     if logy:
@@ -93,18 +126,29 @@ def plot_curves(ys: Mapping[str, Sequence[float]] | Sequence[float], x=None, *, 
 def plot_heatmap(M, *, xlabels: Sequence[str] | None = None, ylabels: Sequence[str] | None = None,
                  xlabel: str = "", ylabel: str = "", title: str | None = None, cmap: str = "viridis",
                  colorbar: bool = True, ax=None):
-    """Show a matrix (rows × columns) as colours, e.g. attention weights (queries × keys)."""
-    M = _np(M)
+    """Show a matrix (rows × columns) as colours, e.g. attention weights (queries × keys).
+
+    NaN entries are left blank.
+
+    Returns:
+        The figure.
+
+    Raises:
+        TypeError, ValueError: ``M`` is not a 2-D numeric matrix, a label list has another
+            length than its axis, or ``colorbar`` is not a bool.
+    """
+    M = numeric_array("M", M)
     if M.ndim != 2:
-        raise ValueError(f"plot_heatmap needs a 2-D matrix, got shape {M.shape}")
+        raise ValueError(f"M: plot_heatmap needs a 2-D matrix, got shape {M.shape}")
+    boolean("colorbar", colorbar)
+    ticks = [(check_labels(name, lab, n), setter_name, n) for name, lab, setter_name, n in
+             (("xlabels", xlabels, "set_xticks", M.shape[1]), ("ylabels", ylabels, "set_yticks", M.shape[0]))
+             if lab is not None]
     fig, ax = _new_or_given(ax)
     im = ax.imshow(M, cmap=cmap, aspect="auto")
     ax.grid(False)
-    for labels, setter, n in ((xlabels, ax.set_xticks, M.shape[1]), (ylabels, ax.set_yticks, M.shape[0])):
-        if labels is not None:
-            if len(labels) != n:
-                raise ValueError(f"got {len(labels)} tick labels for an axis of length {n}")
-            setter(range(n), labels)
+    for lab, setter_name, n in ticks:
+        getattr(ax, setter_name)(range(n), lab)
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title or "")
     if colorbar:
         fig.colorbar(im, ax=ax)
@@ -113,10 +157,11 @@ def plot_heatmap(M, *, xlabels: Sequence[str] | None = None, ylabels: Sequence[s
 
 def grid_2d(xlim, ylim, resolution: int = 100) -> tuple[torch.Tensor, torch.Tensor]:
     """Mesh grids ``(X1, X2)`` of shape (resolution, resolution) spanning the limits."""
-    if len(xlim) != 2 or len(ylim) != 2 or not (xlim[0] < xlim[1] and ylim[0] < ylim[1]):
-        raise ValueError(f"limits must be increasing pairs (lo, hi), got xlim={xlim}, ylim={ylim}")
-    x1 = torch.linspace(float(xlim[0]), float(xlim[1]), resolution)
-    x2 = torch.linspace(float(ylim[0]), float(ylim[1]), resolution)
+    xlim, ylim = check_limits("xlim", xlim), check_limits("ylim", ylim)
+    if positive_int("resolution", resolution) < 2:
+        raise ValueError(f"resolution must be at least 2 grid points per axis, got {resolution}")
+    x1 = torch.linspace(xlim[0], xlim[1], resolution)
+    x2 = torch.linspace(ylim[0], ylim[1], resolution)
     return torch.meshgrid(x1, x2, indexing="xy")
 
 
@@ -130,7 +175,25 @@ def plot_contour(f: Callable, *, xlim=(-3, 3), ylim=(-3, 3), paths: Mapping[str,
         paths: label → points of shape (T, 2), drawn as lines with markers from start to end.
         levels: number of contour levels, or the levels themselves (e.g. log-spaced).
         colors: label → colour, so a path keeps its colour when others are toggled.
+
+    Returns:
+        The figure.
+
+    Raises:
+        TypeError, ValueError: ``f`` is not callable or returns the wrong shape, a limit is not
+            an increasing pair, ``resolution`` < 2, ``levels`` is not a positive int or a
+            sequence of numbers, or a path is not (T, 2).
     """
+    callable_("f", f)
+    if isinstance(levels, numbers.Number):
+        positive_int("levels", levels)
+    else:
+        numbers_seq("levels", levels)
+    if paths is not None and not isinstance(paths, Mapping):
+        raise TypeError(f"paths must be a mapping label -> points (T, 2), got {type(paths).__name__}")
+    for label, pts in (paths or {}).items():
+        if numeric_array(f"paths[{label!r}]", pts).ndim != 2 or _np(pts).shape[1] != 2:
+            raise ValueError(f"paths[{label!r}] must have shape (T, 2), got {_np(pts).shape}")
     X1, X2 = grid_2d(xlim, ylim, resolution)
     with torch.no_grad():
         Z = _np(f(X1, X2))
@@ -140,8 +203,6 @@ def plot_contour(f: Callable, *, xlim=(-3, 3), ylim=(-3, 3), paths: Mapping[str,
     ax.contour(_np(X1), _np(X2), Z, levels=levels, colors="0.6", linewidths=0.7)
     for label, pts in (paths or {}).items():
         pts = _np(pts)
-        if pts.ndim != 2 or pts.shape[1] != 2:
-            raise ValueError(f"path {label!r} must have shape (T, 2), got {pts.shape}")
         ax.plot(pts[:, 0], pts[:, 1], "-o", ms=2.5, lw=1.2, label=label, color=(colors or {}).get(label))
     ax.set(xlim=xlim, ylim=ylim, xlabel=xlabel, ylabel=ylabel, title=title or "")
     if paths:
@@ -155,9 +216,17 @@ def plot_surface(f: Callable, *, xlim=(-3, 3), ylim=(-3, 3), resolution: int = 6
     """A 3-D surface of ``f(x1, x2)``, e.g. the MSE paraboloid over two parameters.
 
     ``ax`` must be a 3-D axes (``fig.add_subplot(projection="3d")``) when given.
+
+    Returns:
+        The figure.
+
+    Raises:
+        TypeError, ValueError: ``f`` is not callable, a limit is not an increasing pair,
+            ``resolution`` < 2, or ``ax`` is not a 3-D axes.
     """
     import matplotlib.pyplot as plt
 
+    callable_("f", f)
     if ax is not None and getattr(ax, "name", "") != "3d":
         raise ValueError(f"ax must be a 3-D axes (projection='3d'), got a {getattr(ax, 'name', type(ax).__name__)!r} axes")
     X1, X2 = grid_2d(xlim, ylim, resolution)
@@ -177,12 +246,22 @@ def plot_decision_boundary(predict: Callable, X, y, *, resolution: int = 200, ma
     """Colour the plane by ``predict`` (points (m, 2) → labels or scores (m,)) and scatter ``X``.
 
     Scores are split at 0, so a logit or an SVM decision function works as well as labels.
+
+    Returns:
+        The figure.
+
+    Raises:
+        TypeError, ValueError: ``predict`` is not callable, ``X`` is not a finite (n, 2) array,
+            ``y`` has another length, ``resolution`` < 2 or ``margin`` is not a number >= 0.
     """
-    X, y = _np(X), _np(y)
-    if X.ndim != 2 or X.shape[1] != 2:
+    callable_("predict", predict)
+    X = float_array("X", X, 2, what=" of points (n, 2)")
+    if X.shape[1] != 2:
         raise ValueError(f"X must have shape (n, 2), got {X.shape}")
-    if len(y) != len(X):
-        raise ValueError(f"y must have one label per row of X ({len(X)}), got {len(y)}")
+    y = vector("y", y, len(X))
+    margin = non_negative_float("margin", margin)
+    if positive_int("resolution", resolution) < 2:
+        raise ValueError(f"resolution must be at least 2 grid points per axis, got {resolution}")
     lo, hi = X.min(0) - margin, X.max(0) + margin
     X1, X2 = grid_2d((lo[0], hi[0]), (lo[1], hi[1]), resolution)
     pts = torch.stack([X1.reshape(-1), X2.reshape(-1)], dim=1)
@@ -208,16 +287,29 @@ def plot_svm(decision, X, y, *, support=None, resolution: int = 120, pad: float 
         decision: maps points (m, 2) to scores (m,), e.g. ``svm.decision_function``.
         X: points (n, 2); y: labels (n,) (any two values).
         support: indices of support vectors, ringed in black.
+        resolution: grid points per axis, at least 2.
+        pad: margin around the points, a finite number >= 0.
+        title: the axes' title.
+        ax: axes to draw on; ``None`` makes a new figure.
+
+    Returns:
+        The figure.
 
     Raises:
-        ValueError: ``X`` is not (n, 2) or ``y`` has another length.
+        TypeError, ValueError: ``decision`` is not callable, ``X`` is not (n, 2), ``y`` has
+            another length, or ``resolution``/``pad`` is out of range.
     """
-    from .svm import _matrix, _vector
+    callable_("decision", decision)
+    if positive_int("resolution", resolution) < 2:
+        raise ValueError(f"resolution must be at least 2 grid points per axis, got {resolution}")
+    pad = non_negative_float("pad", pad)
+    if title is not None:
+        text("title", title)
 
-    X = _matrix("X", X)
+    X = float_array("X", X, 2, what=" of shape (n, d)")
     if X.shape[1] != 2:
         raise ValueError(f"plot_svm draws 2-D points: X must have shape (n, 2), got {X.shape}")
-    y = _vector("y", y, len(X))
+    y = vector("y", y, len(X))
     if ax is None:
         fig, ax = figure(figsize=(4, 3.5))
     lo, hi = X.min(0) - pad, X.max(0) + pad
@@ -232,6 +324,3 @@ def plot_svm(decision, X, y, *, support=None, resolution: int = 120, pad: float 
         ax.legend(loc="best", fontsize=8)
     ax.set(xlabel="$x_1$", ylabel="$x_2$", title=title or "")
     return ax.figure
-
-
-use_style()

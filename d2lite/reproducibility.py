@@ -6,6 +6,8 @@ import random
 import numpy as np
 import torch
 
+from ._checks import seed as check_seed
+
 __all__ = ["set_seed"]
 
 
@@ -16,10 +18,7 @@ def set_seed(seed: int = 0) -> int:
         TypeError: ``seed`` is not an int.
         ValueError: ``seed`` is outside 0 … 2**32 - 1 (NumPy's range).
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
-    if not 0 <= seed < 2**32:
-        raise ValueError(f"seed must be in [0, 2**32 - 1], got {seed}")
+    seed = check_seed("seed", seed)
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)  # also seeds every CUDA device

@@ -8,6 +8,7 @@ to that file.
 from __future__ import annotations
 
 import json
+import math
 import numbers
 import os
 
@@ -24,6 +25,7 @@ def report(**values) -> dict[str, float]:
     Raises:
         ValueError: no values were given.
         TypeError: a value is not a real number (or a one-element tensor).
+        ValueError: a value is NaN (infinity is allowed, e.g. for "never converged").
     """
     if not values:
         raise ValueError("report needs at least one name=value, e.g. report(test_accuracy=0.95)")
@@ -33,6 +35,8 @@ def report(**values) -> dict[str, float]:
             v = v.item()
         if isinstance(v, bool) or not isinstance(v, numbers.Real):
             raise TypeError(f"report({name}=...) needs a real number, got {type(v).__name__} {v!r}")
+        if math.isnan(v):  # inf is a fair answer, e.g. "never converged"; NaN says nothing
+            raise ValueError(f"report({name}=...) needs a number, got NaN")
         clean[name] = float(v)
     print(" | ".join(f"{k} = {v:.4g}" for k, v in clean.items()))
     path = os.environ.get(RESULTS_ENV)

@@ -13,27 +13,18 @@ from __future__ import annotations
 
 import collections
 import math
-import time
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ._checks import non_negative_float, one_of, positive_int
-from .device import get_device
+from ._checks import (device as check_device, dropout_rate, finite_float, id_sequence, module, non_negative_float,
+                      one_of, positive_int, seed as check_seed, tensor, text, token_index)
 
 __all__ = ["CELLS", "NGramLM", "RNNLM", "SequenceClassifier", "generate_text", "perplexity", "recall_task",
            "train_lm"]
 
 CELLS = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
-
-
-def _ids(name, ids) -> torch.Tensor:
-    ids = torch.as_tensor(ids)
-    if ids.dtype not in (torch.int64, torch.int32) or ids.ndim != 1 or len(ids) < 2:
-        raise ValueError(f"{name} must be a 1-D sequence of at least two token indices, got "
-                         f"dtype {ids.dtype} shape {tuple(ids.shape)}")
-    return ids.long()
 
 
 # ----------------------------------------------------------------------------------- n-grams
@@ -42,14 +33,10 @@ class NGramLM:
 
     .. math:: P(x_t \\mid x_{t-n+1..t-1}) = \\frac{c(x_{t-n+1..t}) + k}{c(x_{t-n+1..t-1}) + kV}
 
-    Parameters
-    ----------
-    n : int
-        Order: 1 unigram, 2 bigram, ...
-    vocab_size : int
-        ``V``, the number of possible tokens.
-    k : float
-        Pseudo-count added to every n-gram (``k > 0`` keeps unseen n-grams possible).
+    Args:
+        n: order: 1 unigram, 2 bigram, ...
+        vocab_size: ``V``, the number of possible tokens.
+        k: pseudo-count added to every n-gram (``k > 0`` keeps unseen n-grams possible).
     """
 
     def __init__(self, n: int, *, vocab_size: int, k: float = 1.0):
@@ -61,9 +48,9 @@ class NGramLM:
 
     def fit(self, ids) -> "NGramLM":
         """Count the n-grams (and their (n-1)-gram contexts) of a token-index sequence."""
-        ids = _ids("ids", ids).tolist()
+        ids = id_sequence("ids", ids, min_len=2).tolist()
         if max(ids) >= self.vocab_size or min(ids) < 0:
-            raise ValueError(f"token indices must be in [0, {self.vocab_size}), got {min(ids)}..{max(ids)}")
+            raise ValueError(f"ids must hold token indices in [0, {self.vocab_size}), got {min(ids)}..{max(ids)}")
         grams = [tuple(ids[i:i + self.n]) for i in range(len(ids) - self.n + 1)]
         self.counts = collections.Counter(grams)
         self.context_counts = collections.Counter(g[:-1] for g in grams)
@@ -71,6 +58,9 @@ class NGramLM:
 
     def prob(self, context, token: int) -> float:
         """Smoothed ``P(token | last n-1 tokens of context)``."""
+        if isinstance(context, (str, bytes)) or not hasattr(context, "__len__"):
+            raise TypeError(f"context must be a sequence of token indices, got {type(context).__name__}")
+        token_index("token", token, self.vocab_size)
         ctx = tuple(context)[len(context) - self.n + 1:] if self.n > 1 else ()
         if len(ctx) != self.n - 1:
             raise ValueError(f"context must hold at least {self.n - 1} tokens, got {len(context)}")
@@ -81,7 +71,7 @@ class NGramLM:
         """``exp`` of the mean negative log-probability of ``ids[n-1:]`` given their contexts."""
         if not self.counts:
             raise ValueError("call fit(ids) before perplexity(ids)")
-        ids = _ids("ids", ids).tolist()
+        ids = id_sequence("ids", ids, min_len=2).tolist()
         if len(ids) < self.n:
             raise ValueError(f"need at least n={self.n} tokens, got {len(ids)}")
         nll = [-math.log(self.prob(ids[t - self.n + 1:t], ids[t])) for t in range(self.n - 1, len(ids))]
@@ -92,14 +82,12 @@ class NGramLM:
 class RNNLM(nn.Module):
     """A recurrent language model: tokens → (one-hot or embedding) → RNN/GRU/LSTM → logits.
 
-    Parameters
-    ----------
-    vocab_size, num_hiddens : int
-    cell : {"rnn", "gru", "lstm"}
-    num_layers : int
-        Stacked recurrent layers (a deep RNN).
-    embed_size : int, optional
-        Size of a learned embedding; ``None`` feeds one-hot vectors.
+    Args:
+        vocab_size, num_hiddens: positive ints.
+        cell: ``"rnn"``, ``"gru"`` or ``"lstm"``.
+        num_layers: stacked recurrent layers (a deep RNN).
+        embed_size: size of a learned embedding; ``None`` feeds one-hot vectors.
+        dropout: dropout between stacked layers, in [0, 1).
 
     ``forward(X (B, T) long, state=None)`` returns ``(logits (B, T, vocab_size), state)``.
     """
@@ -111,14 +99,14 @@ class RNNLM(nn.Module):
         positive_int("num_hiddens", num_hiddens)
         positive_int("num_layers", num_layers)
         self.cell = one_of("cell", cell, tuple(CELLS))
+        dropout_rate("dropout", dropout)
         self.embedding = None if embed_size is None else nn.Embedding(vocab_size, positive_int("embed_size", embed_size))
         self.rnn = CELLS[cell](embed_size or vocab_size, num_hiddens, num_layers, batch_first=True,
                                dropout=dropout if num_layers > 1 else 0.0)
         self.output = nn.Linear(num_hiddens, vocab_size)
 
     def forward(self, X: torch.Tensor, state=None):
-        if X.ndim != 2 or X.dtype != torch.long:
-            raise ValueError(f"X must be a (B, T) long tensor of token indices, got {X.dtype} {tuple(X.shape)}")
+        tensor("X", X, 2, dtype="long", what=" (B, T) of token indices")
         inputs = F.one_hot(X, self.vocab_size).float() if self.embedding is None else self.embedding(X)
         outputs, state = self.rnn(inputs, state)       # (B, T, H)
         return self.output(outputs), state
@@ -140,6 +128,7 @@ class SequenceClassifier(nn.Module):
                         ("num_hiddens", num_hiddens), ("embed_size", embed_size)]:
             positive_int(name, v)
         self.cell = one_of("cell", cell, tuple(CELLS))
+        forget_bias = finite_float("forget_bias", forget_bias)
         self.embedding = nn.Embedding(vocab_size, embed_size)
         self.rnn = CELLS[cell](embed_size, num_hiddens, batch_first=True)
         if cell == "lstm":  # a positive forget-gate bias: remember by default (gate order i, f, g, o)
@@ -148,8 +137,7 @@ class SequenceClassifier(nn.Module):
         self.output = nn.Linear(num_hiddens, num_classes)
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
-        if X.ndim != 2 or X.dtype != torch.long:
-            raise ValueError(f"X must be a (B, T) long tensor of token indices, got {X.dtype} {tuple(X.shape)}")
+        tensor("X", X, 2, dtype="long", what=" (B, T) of token indices")
         outputs, _ = self.rnn(self.embedding(X))
         return self.output(outputs[:, -1])
 
@@ -161,10 +149,14 @@ def recall_task(num_examples: int, *, seq_len: int, num_symbols: int = 4, num_no
     Token ``X[:, 0]`` is one of ``num_symbols`` symbols (indices ``0..num_symbols-1``); the other
     ``seq_len - 1`` tokens are noise drawn from the next ``num_noise`` indices. The label is the
     first symbol, to be given after reading the whole sequence. Returns ``X (n, seq_len), y (n,)``.
+
+    Raises:
+        TypeError, ValueError: a count is not a positive int or ``seed`` is not a seed.
     """
     for name, v in [("num_examples", num_examples), ("seq_len", seq_len),
                     ("num_symbols", num_symbols), ("num_noise", num_noise)]:
         positive_int(name, v)
+    check_seed("seed", seed)
     g = torch.Generator().manual_seed(seed)
     y = torch.randint(0, num_symbols, (num_examples,), generator=g)
     X = torch.randint(num_symbols, num_symbols + num_noise, (num_examples, seq_len), generator=g)
@@ -179,8 +171,16 @@ def _device_of(model):
 
 @torch.no_grad()
 def perplexity(model: nn.Module, loader, device=None) -> float:
-    """``exp`` of the mean next-token cross-entropy of ``model`` over a loader of ``(X, Y)``."""
-    device = _device_of(model) if device is None else torch.device(device)
+    """``exp`` of the mean next-token cross-entropy of ``model`` over a loader of ``(X, Y)``.
+
+    Raises:
+        TypeError, ValueError: ``model`` is not a module, ``loader`` not iterable or empty, or
+            ``device`` not a device.
+    """
+    module("model", model)
+    if not hasattr(loader, "__iter__"):
+        raise TypeError(f"loader must be an iterable of (X, Y) batches, got {type(loader).__name__}")
+    device = _device_of(model) if device is None else check_device("device", device)
     was_training = model.training
     model.eval()
     total, count = 0.0, 0
@@ -190,7 +190,7 @@ def perplexity(model: nn.Module, loader, device=None) -> float:
         count += Y.numel()
     model.train(was_training)
     if count == 0:
-        raise ValueError("the loader yielded no batches: is the set empty?")
+        raise ValueError("loader yielded no batches: is the set empty?")
     return math.exp(total / count)
 
 
@@ -238,11 +238,19 @@ def generate_text(model: RNNLM, vocab, prefix: str, num_tokens: int, *, mode: st
     """Continue ``prefix`` by ``num_tokens`` tokens: warm the state up on the prefix, then feed
     each prediction back in. ``temperature=0`` takes the arg-max; ``> 0`` samples from
     ``softmax(logits / temperature)``.
-    """
-    from .text import tokenize
 
+    Raises:
+        TypeError, ValueError: a bad argument, or a prefix with no token or with tokens outside
+            the vocabulary.
+    """
+    from .text import Vocab, tokenize
+
+    module("model", model)
+    module("vocab", vocab, Vocab)
+    text("prefix", prefix)
     positive_int("num_tokens", num_tokens)
     non_negative_float("temperature", temperature)
+    check_seed("seed", seed)
     tokens = tokenize(prefix, mode)
     if not tokens:
         raise ValueError(f"prefix must contain at least one token, got {prefix!r}")

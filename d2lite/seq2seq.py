@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import collections
 import math
-import time
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ._checks import positive_int
-from .device import get_device
-from .encoder_decoder import Decoder, Encoder, EncoderDecoder, _check_source
+from ._checks import dropout_rate, module, positive_int, source_batch, tensor, token_index
+from .encoder_decoder import Decoder, Encoder, EncoderDecoder
 
 __all__ = ["GRUDecoder", "GRUEncoder", "beam_search", "bleu", "exact_match", "greedy_decode", "sequence_loss",
            "teacher_inputs", "train_seq2seq"]
@@ -40,12 +38,13 @@ class GRUEncoder(Encoder):
         for name, v in [("vocab_size", vocab_size), ("embed_size", embed_size),
                         ("num_hiddens", num_hiddens), ("num_layers", num_layers)]:
             positive_int(name, v)
+        dropout_rate("dropout", dropout)
         self.embedding = nn.Embedding(vocab_size, embed_size)
         self.rnn = nn.GRU(embed_size, num_hiddens, num_layers, batch_first=True,
                           dropout=dropout if num_layers > 1 else 0.0)
 
     def forward(self, X, X_len):
-        _check_source(X, X_len)
+        source_batch(X, X_len)  # shapes and dtypes; lengths are checked by the decoders and data builders
         packed = nn.utils.rnn.pack_padded_sequence(self.embedding(X), X_len.cpu(), batch_first=True,
                                                    enforce_sorted=False)
         outputs, state = self.rnn(packed)
@@ -66,6 +65,7 @@ class GRUDecoder(Decoder):
         for name, v in [("vocab_size", vocab_size), ("embed_size", embed_size),
                         ("num_hiddens", num_hiddens), ("num_layers", num_layers)]:
             positive_int(name, v)
+        dropout_rate("dropout", dropout)
         self.embedding = nn.Embedding(vocab_size, embed_size)
         self.rnn = nn.GRU(embed_size + num_hiddens, num_hiddens, num_layers, batch_first=True,
                           dropout=dropout if num_layers > 1 else 0.0)
@@ -80,7 +80,8 @@ class GRUDecoder(Decoder):
 
     def forward(self, Y_in, state):
         hidden, context = state
-        if Y_in.ndim != 2 or Y_in.shape[0] != context.shape[0]:
+        tensor("Y_in", Y_in, 2, dtype="long", what=" (B, T) of token indices")
+        if Y_in.shape[0] != context.shape[0]:
             raise ValueError(f"Y_in must be (B={context.shape[0]}, T) token indices, got {tuple(Y_in.shape)}")
         emb = self.embedding(Y_in)                                        # (B, T, E)
         ctx = context.unsqueeze(1).expand(-1, Y_in.shape[1], -1)          # (B, T, H)
@@ -96,25 +97,34 @@ class GRUDecoder(Decoder):
 def sequence_loss(logits: torch.Tensor, Y: torch.Tensor, Y_len: torch.Tensor) -> torch.Tensor:
     """Cross-entropy averaged over the valid positions ``t < Y_len[b]`` only (padding is masked).
 
-    Parameters
-    ----------
-    logits : (B, T, V) float tensor
-    Y : (B, T) long tensor of target indices
-    Y_len : (B,) tensor of valid lengths
+    Args:
+        logits: (B, T, V) float tensor.
+        Y: (B, T) long tensor of target indices.
+        Y_len: (B,) integer tensor of valid lengths. Not read here (a loss runs every step, and
+            reading it would sync the device): if no position is valid the loss is NaN.
+
+    Raises:
+        TypeError, ValueError: an argument has the wrong type, dtype or shape.
     """
-    if logits.ndim != 3 or Y.shape != logits.shape[:2]:
+    tensor("logits", logits, 3, dtype="float", what=" (B, T, V)")
+    tensor("Y", Y, 2, dtype="long", what=" (B, T) of target indices")
+    if Y.shape != logits.shape[:2]:
         raise ValueError(f"logits must be (B, T, V) and Y (B, T); got {tuple(logits.shape)} and {tuple(Y.shape)}")
-    if Y_len.shape != (Y.shape[0],):
-        raise ValueError(f"Y_len must have shape ({Y.shape[0]},), got {tuple(Y_len.shape)}")
+    tensor("Y_len", Y_len, 1, dtype="long", shape=(Y.shape[0],), what=" of valid lengths")
     mask = torch.arange(Y.shape[1], device=Y.device)[None, :] < Y_len.to(Y.device)[:, None]  # (B, T)
-    if not mask.any():
-        raise ValueError("Y_len leaves no valid position to average over")
     loss = F.cross_entropy(logits.transpose(1, 2), Y, reduction="none")  # (B, T)
     return (loss * mask).sum() / mask.sum()
 
 
 def teacher_inputs(Y: torch.Tensor, bos: int) -> torch.Tensor:
-    """Decoder inputs for teacher forcing: ``<bos>`` then the targets shifted right by one."""
+    """Decoder inputs for teacher forcing: ``<bos>`` then the targets shifted right by one.
+
+    Raises:
+        TypeError, ValueError: ``Y`` is not a (B, T) tensor of token indices, or ``bos`` is not
+            a token index.
+    """
+    tensor("Y", Y, 2, dtype="long", what=" (B, T) of token indices")
+    token_index("bos", bos)
     return torch.cat([torch.full_like(Y[:, :1], bos), Y[:, :-1]], dim=1)
 
 
@@ -145,13 +155,13 @@ def train_seq2seq(model: nn.Module, train_loader, *, max_epochs: int, lr: float,
 
 # ----------------------------------------------------------------------------------- decoding
 def _start(model, X, X_len, bos, eos, max_len):
-    if not isinstance(model, EncoderDecoder):
-        raise TypeError(f"model must be an EncoderDecoder, got {type(model).__name__}")
-    _check_source(X, X_len)
+    module("model", model, EncoderDecoder)
+    source_batch(X, X_len, values=True)  # decoding is not a training step: reading lengths is fine
     positive_int("max_len", max_len)
+    dense = getattr(model.decoder, "dense", None)
+    vocab_size = dense.out_features if isinstance(dense, nn.Linear) else None
     for name, v in [("bos", bos), ("eos", eos)]:
-        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-            raise TypeError(f"{name} must be a non-negative int token index, got {v!r}")
+        token_index(name, v, vocab_size)
     device = next(model.parameters()).device
     X, X_len = X.to(device), X_len.to(device)
     model.eval()
@@ -242,6 +252,9 @@ def bleu(pred_tokens, label_tokens, k: int = 4) -> float:
     orders :math:`n > L_\\text{pred}` are skipped. An empty prediction scores 0.
     """
     positive_int("k", k)
+    for name, toks in (("pred_tokens", pred_tokens), ("label_tokens", label_tokens)):
+        if not hasattr(toks, "__iter__"):
+            raise TypeError(f"{name} must be a sequence of tokens, got {type(toks).__name__}")
     pred, label = list(pred_tokens), list(label_tokens)
     if not label:
         raise ValueError("label_tokens must be a non-empty sequence of tokens")
@@ -261,7 +274,15 @@ def bleu(pred_tokens, label_tokens, k: int = 4) -> float:
 
 
 def exact_match(preds, labels) -> float:
-    """Share of predictions equal to their label (sequences compared as lists)."""
+    """Share of predictions equal to their label (sequences compared as lists).
+
+    Raises:
+        TypeError, ValueError: ``preds`` or ``labels`` is not a sequence, or they are empty or
+            of different lengths.
+    """
+    for name, seq in (("preds", preds), ("labels", labels)):
+        if not hasattr(seq, "__iter__"):
+            raise TypeError(f"{name} must be a sequence of predictions/labels, got {type(seq).__name__}")
     preds, labels = list(preds), list(labels)
     if len(preds) != len(labels):
         raise ValueError(f"preds and labels must have the same length, got {len(preds)} and {len(labels)}")

@@ -11,60 +11,22 @@ NumPy arrays. Labels may be any two values; internally the first of the two sort
 """
 from __future__ import annotations
 
-import numbers
 
 import numpy as np
 
-from ._checks import float_array, one_of, positive_int
+from . import _checks
+from ._checks import finite_float, float_array, one_of, positive_float, positive_int
+from ._checks import vector
 
 __all__ = ["KernelSVM", "LinearSVM", "hinge_loss", "linear_kernel", "polynomial_kernel", "rbf_kernel"]
 
 KERNELS = ("linear", "poly", "rbf")
 
 
-# --- input checks ---------------------------------------------------------------------------
-def _matrix(name: str, X) -> np.ndarray:
-    return float_array(name, X, 2, what=" of shape (n, d)")
-
-
-def _vector(name: str, v, n: int) -> np.ndarray:
-    if hasattr(v, "detach"):
-        v = v.detach().cpu().numpy()
-    v = np.asarray(v)
-    if v.ndim != 1 or len(v) != n:
-        raise ValueError(f"{name} must have shape ({n},) to match the {n} rows, got shape {v.shape}")
-    return v
-
-
-def _positive(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number > 0, got {type(value).__name__} {value!r}")
-    if not (value > 0 and np.isfinite(value)):  # also catches NaN
-        raise ValueError(f"{name} must be a finite number > 0, got {value}")
-    return float(value)
-
-
-def _signed_labels(y, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Map two classes to -1/+1; returns ``(y_pm (n,), classes (2,))``."""
-    y = _vector("y", y, n)
-    classes = np.unique(y)
-    if len(classes) != 2:
-        raise ValueError(f"y must hold exactly two classes, got {len(classes)}: {classes[:5].tolist()}")
-    return np.where(y == classes[1], 1.0, -1.0), classes
-
-
 # --- kernels: (n, d), (m, d) -> Gram matrix (n, m) -----------------------------------------
-def _pair(X, Z):
-    X = _matrix("X", X)
-    Z = X if Z is None else _matrix("Z", Z)
-    if X.shape[1] != Z.shape[1]:
-        raise ValueError(f"X and Z must have the same number of features, got {X.shape[1]} and {Z.shape[1]}")
-    return X, Z
-
-
 def linear_kernel(X, Z=None) -> np.ndarray:
     """``K[i, j] = x_i · z_j``. Shapes: X (n, d), Z (m, d) (default X) -> (n, m)."""
-    X, Z = _pair(X, Z)
+    X, Z = _checks.paired_matrices(X, Z)
     return X @ Z.T
 
 
@@ -74,9 +36,9 @@ def polynomial_kernel(X, Z=None, *, degree: int = 3, gamma: float = 1.0, coef0: 
     Raises:
         TypeError/ValueError: ``degree`` is not a positive int or ``gamma`` is not > 0.
     """
-    X, Z = _pair(X, Z)
-    degree, gamma = positive_int("degree", degree), _positive("gamma", gamma)
-    return (gamma * (X @ Z.T) + float(coef0)) ** degree
+    X, Z = _checks.paired_matrices(X, Z)
+    degree, gamma = positive_int("degree", degree), positive_float("gamma", gamma)
+    return (gamma * (X @ Z.T) + finite_float("coef0", coef0)) ** degree
 
 
 def rbf_kernel(X, Z=None, *, gamma: float = 1.0) -> np.ndarray:
@@ -85,8 +47,8 @@ def rbf_kernel(X, Z=None, *, gamma: float = 1.0) -> np.ndarray:
     Raises:
         TypeError/ValueError: ``gamma`` is not a number > 0.
     """
-    X, Z = _pair(X, Z)
-    gamma = _positive("gamma", gamma)
+    X, Z = _checks.paired_matrices(X, Z)
+    gamma = positive_float("gamma", gamma)
     sq = (X**2).sum(1)[:, None] + (Z**2).sum(1)[None, :] - 2 * X @ Z.T
     return np.exp(-gamma * np.maximum(sq, 0.0))  # clip tiny negatives from round-off
 
@@ -102,10 +64,8 @@ def hinge_loss(scores, y) -> float:
     Raises:
         ValueError: shapes differ, inputs are empty, or ``y`` holds values other than -1 and +1.
     """
-    scores = np.asarray(scores.detach().cpu() if hasattr(scores, "detach") else scores, dtype=np.float64)
-    if scores.ndim != 1 or scores.size == 0:
-        raise ValueError(f"scores must be a non-empty 1-D array (n,), got shape {scores.shape}")
-    y = _vector("y", y, len(scores)).astype(np.float64)
+    scores = float_array("scores", scores, 1, what=" (n,)")
+    y = vector("y", y, len(scores)).astype(np.float64)
     if not np.isin(y, (-1.0, 1.0)).all():
         raise ValueError(f"y must hold only -1 and +1 for the hinge loss, got values {np.unique(y)[:5].tolist()}")
     return float(np.maximum(0.0, 1.0 - y * scores).mean())
@@ -128,7 +88,7 @@ class LinearSVM:
     """
 
     def __init__(self, *, C: float = 1.0, lr: float = 1.0, num_steps: int = 2000):
-        self.C, self.lr = _positive("C", C), _positive("lr", lr)
+        self.C, self.lr = positive_float("C", C), positive_float("lr", lr)
         self.num_steps = positive_int("num_steps", num_steps)
 
     def objective(self, w, b, X, y_pm) -> float:
@@ -136,9 +96,13 @@ class LinearSVM:
         return float(0.5 * w @ w + self.C * np.maximum(0.0, 1 - y_pm * (X @ w + b)).sum())
 
     def fit(self, X, y) -> "LinearSVM":
-        """Fit on X (n, d) and two-class labels y (n,). Raises ValueError/TypeError on bad input."""
-        X = _matrix("X", X)
-        y_pm, self.classes_ = _signed_labels(y, len(X))
+        """Fit on X (n, d) and two-class labels y (n,).
+
+        Raises:
+            TypeError, ValueError: ``X`` is not a finite (n, d) array or ``y`` not two classes (n,).
+        """
+        X = float_array("X", X, 2, what=" of shape (n, d)")
+        y_pm, self.classes_ = _checks.two_class_labels(y, len(X))
         n, d = X.shape
         w, b = np.zeros(d), 0.0
         best = (np.inf, w, b)
@@ -160,7 +124,7 @@ class LinearSVM:
         """Scores ``w · x + b``, shape (m,), for X (m, d)."""
         if not hasattr(self, "coef_"):
             raise RuntimeError("call fit(X, y) before decision_function")
-        X = _matrix("X", X)
+        X = float_array("X", X, 2, what=" of shape (n, d)")
         if X.shape[1] != len(self.coef_):
             raise ValueError(f"X must have {len(self.coef_)} features, got {X.shape[1]}")
         return X @ self.coef_ + self.intercept_
@@ -197,8 +161,9 @@ class KernelSVM:
     def __init__(self, *, kernel: str = "rbf", C: float = 1.0, gamma: float = 1.0, degree: int = 3,
                  coef0: float = 1.0, tol: float = 1e-3, max_iter: int = 100_000):
         self.kernel = one_of("kernel", kernel, KERNELS)
-        self.C, self.gamma, self.tol = _positive("C", C), _positive("gamma", gamma), _positive("tol", tol)
-        self.degree, self.coef0 = positive_int("degree", degree), float(coef0)
+        self.C, self.gamma = positive_float("C", C), positive_float("gamma", gamma)
+        self.tol = positive_float("tol", tol)
+        self.degree, self.coef0 = positive_int("degree", degree), finite_float("coef0", coef0)
         self.max_iter = positive_int("max_iter", max_iter)
 
     def gram(self, X, Z=None) -> np.ndarray:
@@ -210,9 +175,13 @@ class KernelSVM:
         return rbf_kernel(X, Z, gamma=self.gamma)
 
     def fit(self, X, y) -> "KernelSVM":
-        """Fit on X (n, d) and two-class labels y (n,). Raises ValueError/TypeError on bad input."""
-        X = _matrix("X", X)
-        y_pm, self.classes_ = _signed_labels(y, len(X))
+        """Fit on X (n, d) and two-class labels y (n,).
+
+        Raises:
+            TypeError, ValueError: ``X`` is not a finite (n, d) array or ``y`` not two classes (n,).
+        """
+        X = float_array("X", X, 2, what=" of shape (n, d)")
+        y_pm, self.classes_ = _checks.two_class_labels(y, len(X))
         K, C = self.gram(X), self.C
         n = len(X)
         a, G = np.zeros(n), -np.ones(n)                 # alphas and gradient Q a - 1, both (n,)

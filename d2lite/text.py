@@ -25,7 +25,8 @@ from pathlib import Path
 
 import torch
 
-from ._checks import fraction, one_of, positive_int
+from ._checks import (fraction, id_sequence, index_rows, module as check_module, one_of, positive_int,
+                      seed as check_seed, text as check_text, token_index, token_list)
 
 __all__ = ["RESERVED", "Seq2SeqData", "Vocab", "date_pairs", "kjv_verses", "lm_loader", "lm_windows",
            "load_corpus", "pad_batch", "shakespeare_lines", "sphinx_pairs", "tokenize", "translation_data"]
@@ -85,11 +86,9 @@ def kjv_verses() -> list[tuple[str, int, str]]:
 def load_corpus(name: str = "shakespeare", max_chars: int | None = None) -> str:
     """Return one installed corpus as plain text, one line per spoken line / verse / paragraph.
 
-    Parameters
-    ----------
-    name : {"shakespeare", "kjv", "pydoc"}
-    max_chars : int, optional
-        Keep only the first ``max_chars`` characters (cut at a line end when possible).
+    Args:
+        name: ``"shakespeare"``, ``"kjv"`` or ``"pydoc"``.
+        max_chars: keep only the first ``max_chars`` characters (cut at a line end when possible).
     """
     one_of("name", name, CORPORA)
     if max_chars is not None:
@@ -134,19 +133,19 @@ def tokenize(text: str, mode: str = "word") -> list[str]:
 class Vocab:
     """Map tokens to indices and back, most frequent first after the reserved tokens.
 
-    Parameters
-    ----------
-    tokens : iterable of str, or iterable of lists of str
-        The tokens to count (nested one level deep is flattened).
-    min_freq : int
-        Tokens seen fewer times are left out (they map to ``<unk>`` if it is reserved).
-    reserved : sequence of str
-        Tokens given the first indices, in order (default ``<pad> <bos> <eos> <unk>``).
-        Without ``<unk>``, looking up an unknown token raises ``KeyError``.
+    Args:
+        tokens: the tokens to count, an iterable of str or of lists of str (nested one level
+            deep is flattened).
+        min_freq: tokens seen fewer times are left out (they map to ``<unk>`` if it is reserved).
+        reserved: tokens given the first indices, in order (default ``<pad> <bos> <eos> <unk>``).
+            Without ``<unk>``, looking up an unknown token raises ``KeyError``.
+
+    Raises:
+        TypeError, ValueError: bad ``tokens`` (empty, not str), ``min_freq`` or ``reserved``.
     """
 
     def __init__(self, tokens, min_freq: int = 1, reserved=RESERVED):
-        tokens = list(tokens)
+        tokens = token_list("tokens", tokens)
         if tokens and isinstance(tokens[0], (list, tuple)):
             tokens = [tok for line in tokens for tok in line]
         if not tokens:
@@ -154,7 +153,9 @@ class Vocab:
         if not all(isinstance(tok, str) for tok in tokens):
             raise TypeError("Vocab tokens must be str (or lists of str)")
         positive_int("min_freq", min_freq)
-        reserved = list(reserved)
+        reserved = token_list("reserved", reserved)
+        if not all(isinstance(tok, str) for tok in reserved):
+            raise TypeError(f"reserved tokens must be str, got {reserved}")
         if len(set(reserved)) != len(reserved):
             raise ValueError(f"reserved tokens must be distinct, got {reserved}")
         self.token_freqs = sorted(collections.Counter(tokens).items(), key=lambda kv: (-kv[1], kv[0]))
@@ -180,14 +181,16 @@ class Vocab:
                        "there is no '<unk>' to fall back on")
 
     def to_tokens(self, indices):
-        """Token of one index, or a list of tokens for a sequence of indices."""
+        """Token of one index, or a list of tokens for a sequence of indices.
+
+        Raises:
+            TypeError, ValueError: an index is not an int in ``[0, len(self))``.
+        """
         if isinstance(indices, torch.Tensor):
             indices = indices.tolist()
         if isinstance(indices, (list, tuple)):
             return [self.to_tokens(i) for i in indices]
-        if not 0 <= int(indices) < len(self):
-            raise IndexError(f"index must be in [0, {len(self)}), got {indices}")
-        return self.idx_to_token[int(indices)]
+        return self.idx_to_token[token_index("indices", indices, len(self))]
 
     @property
     def unk(self) -> int:
@@ -209,12 +212,15 @@ def lm_windows(ids, seq_len: int):
 
     Returns ``X, Y`` of shape ``(num_windows, seq_len)`` with ``Y[:, t] = X[:, t + 1]`` shifted
     by one along the original sequence.
+
+    Raises:
+        TypeError, ValueError: ``ids`` is not a 1-D token-index sequence longer than ``seq_len``.
     """
     positive_int("seq_len", seq_len)
-    ids = torch.as_tensor(ids, dtype=torch.long).flatten()
+    ids = id_sequence("ids", ids)
     n = (len(ids) - 1) // seq_len
     if n < 1:
-        raise ValueError(f"need more than seq_len={seq_len} tokens, got {len(ids)}")
+        raise ValueError(f"ids: need more than seq_len={seq_len} tokens, got {len(ids)}")
     X = ids[:n * seq_len].reshape(n, seq_len)
     Y = ids[1:n * seq_len + 1].reshape(n, seq_len)
     return X, Y
@@ -242,13 +248,26 @@ def date_pairs(num_examples: int, seed: int = 0, locales=None,
 
     >>> date_pairs(1, seed=3)  # doctest: +SKIP
     [('2 janvier 2024', '2024-01-02')]
+
+    ``locales`` is a subset of ``DATE_FORMATS`` (default all); dates are drawn from ``start`` …
+    ``end`` (``datetime.date``).
+
+    Raises:
+        TypeError, ValueError: a bad count, seed, locale or date range.
     """
     from babel.dates import format_date
 
     positive_int("num_examples", num_examples)
+    check_seed("seed", seed)
+    if locales is not None and (isinstance(locales, str) or not hasattr(locales, "__iter__")):
+        raise TypeError(f"locales must be a list of locale names, got {type(locales).__name__}")
     locales = list(DATE_FORMATS) if locales is None else list(locales)
     for loc in locales:
-        one_of("locale", loc, tuple(DATE_FORMATS))
+        one_of("locales", loc, tuple(DATE_FORMATS))
+    for name, d in (("start", start), ("end", end)):
+        check_module(name, d, datetime.date)
+    if end < start:
+        raise ValueError(f"end must not come before start, got start={start} and end={end}")
     rng = random.Random(seed)
     span = (end - start).days
     pairs = []
@@ -263,6 +282,7 @@ def sphinx_pairs(lang: str = "de") -> list[tuple[str, str]]:
     """English → ``lang`` UI strings from the gettext catalogue that Sphinx ships (~800 pairs)."""
     import sphinx
 
+    check_text("lang", lang)
     path = Path(sphinx.__file__).parent / "locale" / lang / "LC_MESSAGES" / "sphinx.mo"
     if not path.exists():
         have = sorted(p.name for p in (Path(sphinx.__file__).parent / "locale").iterdir() if p.is_dir())
@@ -277,10 +297,16 @@ def pad_batch(sequences, length: int, pad: int, eos: int | None = None):
     """Append ``eos`` (if given) and pad or cut each index list to ``length``.
 
     Returns ``(tokens, valid_len)``: a long tensor ``(n, length)`` and the unpadded lengths.
+
+    Raises:
+        TypeError, ValueError: bad ``sequences``, ``length``, ``pad`` or ``eos``.
     """
     positive_int("length", length)
+    token_index("pad", pad)
+    if eos is not None:
+        token_index("eos", eos)
     rows, lens = [], []
-    for seq in sequences:
+    for seq in index_rows("sequences", sequences):
         seq = list(seq) + ([eos] if eos is not None else [])
         seq = seq[:length]
         lens.append(len(seq))
@@ -314,6 +340,7 @@ class Seq2SeqData:
     def loaders(self, batch_size: int, seed: int = 0):
         """Shuffled training loader and ordered test loader of ``(X, X_len, Y, Y_len)``."""
         positive_int("batch_size", batch_size)
+        check_seed("seed", seed)
         from .data import tensor_loader
 
         return (tensor_loader(self.X_train, self.X_len_train, self.Y_train, self.Y_len_train,
@@ -323,6 +350,7 @@ class Seq2SeqData:
 
     def encode_source(self, text: str, length: int | None = None):
         """Index tensor ``(1, length)`` and valid length ``(1,)`` of one source sentence."""
+        check_text("text", text)
         length = self.X_train.shape[1] if length is None else length
         return pad_batch([self.src_vocab[tokenize(text, self.mode)]], length, self.src_vocab.pad,
                          self.src_vocab["<eos>"])
@@ -330,9 +358,22 @@ class Seq2SeqData:
 
 def translation_data(pairs=None, num_examples: int = 4000, test_fraction: float = 0.2, seed: int = 0,
                      mode: str = "char", min_freq: int = 1) -> Seq2SeqData:
-    """Tokenise ``pairs`` (default: :func:`date_pairs`) into padded tensors and vocabularies."""
+    """Tokenise ``pairs`` (default: :func:`date_pairs`) into padded tensors and vocabularies.
+
+    ``pairs`` is a list of at least two ``(source, target)`` strings; ``test_fraction`` (in
+    (0, 1)) of them, drawn with ``seed``, are held out; tokens rarer than ``min_freq`` map to
+    ``<unk>``.
+
+    Raises:
+        TypeError, ValueError: a bad argument, or ``pairs`` that are not string pairs.
+    """
+    positive_int("num_examples", num_examples)
     fraction("test_fraction", test_fraction)
+    check_seed("seed", seed)
     one_of("mode", mode, ("word", "char"))
+    positive_int("min_freq", min_freq)
+    if pairs is not None and (isinstance(pairs, (str, bytes)) or not hasattr(pairs, "__iter__")):
+        raise TypeError(f"pairs must be a list of (source, target) string pairs, got {type(pairs).__name__}")
     pairs = date_pairs(num_examples, seed=seed) if pairs is None else list(pairs)
     if len(pairs) < 2 or not all(isinstance(p, (tuple, list)) and len(p) == 2 for p in pairs):
         raise ValueError("pairs must be a list of at least two (source, target) string pairs")

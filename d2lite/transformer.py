@@ -14,8 +14,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ._checks import positive_int
-from .attention import MultiHeadAttention, PositionalEncoding, _dropout, _tensor, causal_valid_lens
+from ._checks import boolean, dropout_rate, positive_int, tensor
+from .attention import MultiHeadAttention, PositionalEncoding, causal_valid_lens
 from .encoder_decoder import Decoder, Encoder
 
 __all__ = ["AddNorm", "PositionWiseFFN", "TransformerDecoder", "TransformerDecoderBlock",
@@ -33,6 +33,10 @@ class PositionWiseFFN(nn.Module):
                                  nn.ReLU(), nn.Linear(ffn_num_hiddens, positive_int("num_outputs", num_outputs)))
 
     def forward(self, X):
+        tensor("X", X, dtype="float")
+        if X.ndim < 1 or X.shape[-1] != self.net[0].in_features:
+            raise ValueError(f"X must have {self.net[0].in_features} features in its last axis, "
+                             f"got shape {tuple(X.shape)}")
         return self.net(X)
 
 
@@ -41,10 +45,14 @@ class AddNorm(nn.Module):
 
     def __init__(self, *, num_hiddens: int, dropout: float = 0.0):
         super().__init__()
-        self.dropout = nn.Dropout(_dropout(dropout))
+        self.dropout = nn.Dropout(dropout_rate("dropout", dropout))
         self.ln = nn.LayerNorm(positive_int("num_hiddens", num_hiddens))
 
     def forward(self, X, Y):
+        tensor("X", X, dtype="float")
+        tensor("Y", Y, dtype="float")
+        if X.shape[-1:] != self.ln.normalized_shape:
+            raise ValueError(f"X must have {self.ln.normalized_shape[0]} features, got shape {tuple(X.shape)}")
         if X.shape != Y.shape:
             raise ValueError(f"AddNorm needs X and Y of the same shape, got {tuple(X.shape)} and {tuple(Y.shape)}")
         return self.ln(X + self.dropout(Y))
@@ -61,6 +69,7 @@ class TransformerEncoderBlock(nn.Module):
     def __init__(self, *, num_hiddens: int, num_heads: int, ffn_num_hiddens: int, dropout: float = 0.0,
                  bias: bool = False):
         super().__init__()
+        boolean("bias", bias)
         self.attention = MultiHeadAttention(num_hiddens=num_hiddens, num_heads=num_heads, dropout=dropout, bias=bias)
         self.addnorm1 = AddNorm(num_hiddens=num_hiddens, dropout=dropout)
         self.ffn = PositionWiseFFN(num_inputs=num_hiddens, ffn_num_hiddens=ffn_num_hiddens)
@@ -68,7 +77,7 @@ class TransformerEncoderBlock(nn.Module):
         self.attention_weights = None
 
     def forward(self, X, valid_lens=None):
-        _tensor("X", X, 3)
+        tensor("X", X, 3, dtype="float", what=" (batch, T, num_hiddens)")
         out, self.attention_weights = self.attention(X, X, X, valid_lens)
         Y = self.addnorm1(X, out)
         return self.addnorm2(Y, self.ffn(Y))
@@ -77,12 +86,11 @@ class TransformerEncoderBlock(nn.Module):
 class TransformerEncoder(Encoder):
     """Token ids in, hidden states out: embedding × sqrt(d) + positional encoding, then blocks.
 
-    Parameters
-    ----------
-    vocab_size, num_hiddens, num_heads, ffn_num_hiddens, num_layers : int
-    dropout : float
-    max_len : int
-        Longest sequence the positional encoding covers.
+    Args:
+        vocab_size, num_hiddens, num_heads, ffn_num_hiddens, num_layers: positive ints.
+        dropout: dropout rate in [0, 1).
+        max_len: longest sequence the positional encoding covers.
+        bias: biases in the attention projections.
 
     ``forward(X, valid_lens=None)``: ``X`` long (batch, T), ``valid_lens`` (batch,); returns
     (batch, T, num_hiddens). ``attention_weights`` then lists each layer's (batch, heads, T, T).
@@ -92,6 +100,7 @@ class TransformerEncoder(Encoder):
                  num_layers: int, dropout: float = 0.0, max_len: int = 1000, bias: bool = False):
         super().__init__()
         self.num_hiddens = num_hiddens
+        boolean("bias", bias)
         self.embedding = nn.Embedding(positive_int("vocab_size", vocab_size), positive_int("num_hiddens", num_hiddens))
         self.pos_encoding = PositionalEncoding(num_hiddens=num_hiddens, dropout=dropout, max_len=max_len)
         self.blocks = nn.ModuleList(
@@ -103,9 +112,7 @@ class TransformerEncoder(Encoder):
         return [blk.attention_weights for blk in self.blocks]
 
     def forward(self, X, valid_lens=None):
-        _tensor("X", X, 2)
-        if X.dtype != torch.long:
-            raise TypeError(f"X must hold token ids (torch.long), got {X.dtype}")
+        tensor("X", X, 2, dtype="long", what=" (batch, T) of token ids")
         # Embeddings start near unit scale / sqrt(d); scale up so the encoding does not swamp them.
         X = self.pos_encoding(self.embedding(X))
         for blk in self.blocks:
@@ -124,6 +131,7 @@ class TransformerDecoderBlock(nn.Module):
     def __init__(self, *, num_hiddens: int, num_heads: int, ffn_num_hiddens: int, dropout: float = 0.0,
                  bias: bool = False):
         super().__init__()
+        boolean("bias", bias)
         self.self_attention = MultiHeadAttention(num_hiddens=num_hiddens, num_heads=num_heads, dropout=dropout, bias=bias)
         self.addnorm1 = AddNorm(num_hiddens=num_hiddens, dropout=dropout)
         self.cross_attention = MultiHeadAttention(num_hiddens=num_hiddens, num_heads=num_heads, dropout=dropout, bias=bias)
@@ -133,7 +141,12 @@ class TransformerDecoderBlock(nn.Module):
         self.self_attention_weights = self.cross_attention_weights = None
 
     def forward(self, X, enc_outputs, enc_valid_lens=None, cache=None):
-        _tensor("X", X, 3)
+        tensor("X", X, 3, dtype="float", what=" (batch, T, num_hiddens)")
+        tensor("enc_outputs", enc_outputs, 3, dtype="float", what=" (batch, T_src, num_hiddens)")
+        if cache is not None:
+            tensor("cache", cache, 3, dtype="float", what=" (batch, t, num_hiddens)")
+            if cache.shape[0] != X.shape[0] or cache.shape[2] != X.shape[2]:
+                raise ValueError(f"cache must be ({X.shape[0]}, t, {X.shape[2]}) to match X, got {tuple(cache.shape)}")
         past = 0 if cache is None else cache.shape[1]
         key_values = X if cache is None else torch.cat([cache, X], dim=1)
         # Query i (at absolute step past + i) may see keys 0 .. past + i: autoregressive.
@@ -157,6 +170,7 @@ class TransformerDecoder(Decoder):
                  num_layers: int, dropout: float = 0.0, max_len: int = 1000, bias: bool = False):
         super().__init__()
         self.num_hiddens = num_hiddens
+        boolean("bias", bias)
         self.embedding = nn.Embedding(positive_int("vocab_size", vocab_size), positive_int("num_hiddens", num_hiddens))
         self.pos_encoding = PositionalEncoding(num_hiddens=num_hiddens, dropout=dropout, max_len=max_len)
         self.blocks = nn.ModuleList(
@@ -166,7 +180,9 @@ class TransformerDecoder(Decoder):
 
     def init_state(self, enc_outputs, X_len=None):
         """``[enc_outputs (batch, T_src, d), X_len (batch,), per-block caches]`` for a new batch."""
-        _tensor("enc_outputs", enc_outputs, 3)
+        tensor("enc_outputs", enc_outputs, 3, dtype="float", what=" (batch, T_src, num_hiddens)")
+        if X_len is not None:
+            tensor("X_len", X_len, 1, dtype="long", shape=(enc_outputs.shape[0],), what=" of valid lengths")
         if enc_outputs.shape[-1] != self.num_hiddens:
             raise ValueError(f"enc_outputs must have {self.num_hiddens} features, got {enc_outputs.shape[-1]}")
         return [enc_outputs, X_len, [None] * len(self.blocks)]
@@ -178,7 +194,7 @@ class TransformerDecoder(Decoder):
                 "cross": [b.cross_attention_weights for b in self.blocks]}
 
     def forward(self, Y_in, state):
-        _tensor("Y_in", Y_in, 2)
+        tensor("Y_in", Y_in, 2, dtype="long", what=" (batch, T) of token ids")
         if not isinstance(state, list) or len(state) != 3:
             raise TypeError("state must come from init_state(enc_outputs, X_len)")
         enc_outputs, enc_valid_lens, caches = state

@@ -15,7 +15,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ._checks import non_negative_float, positive_int
+from . import _checks
+from ._checks import (finite_tensor, images, limits, non_negative_float, numbers_seq, positive_float, positive_int,
+                      probability, seed as check_seed, tensor)
 
 __all__ = ["affine_transform", "random_affine", "add_noise", "box_corner_to_center",
            "box_center_to_corner", "box_iou", "anchor_boxes", "assign_anchors", "nms",
@@ -25,14 +27,6 @@ SHAPES = ("background", "rectangle", "disc", "triangle")
 
 
 # --- augmentation ---------------------------------------------------------------------------
-def _images(X) -> torch.Tensor:
-    if not isinstance(X, torch.Tensor):
-        raise TypeError(f"X must be a torch.Tensor of images (n, C, H, W), got {type(X).__name__}")
-    if X.ndim != 4 or not X.is_floating_point():
-        raise ValueError(f"X must be a float tensor of images (n, C, H, W), got {X.dtype} with shape {tuple(X.shape)}")
-    return X
-
-
 def affine_transform(X: torch.Tensor, *, angles, shifts) -> torch.Tensor:
     """Rotate each image about its centre, then shift it; pixels that come from outside are 0.
 
@@ -48,13 +42,13 @@ def affine_transform(X: torch.Tensor, *, angles, shifts) -> torch.Tensor:
         TypeError, ValueError: ``X`` is not a batch of float images, or ``angles``/``shifts``
         do not have one row per image.
     """
-    X = _images(X)
+    X = images("X", X)
     n, _, H, W = X.shape
-    angles = torch.as_tensor(angles, dtype=X.dtype, device=X.device)
-    shifts = torch.as_tensor(shifts, dtype=X.dtype, device=X.device)
-    if angles.shape != (n,) or shifts.shape != (n, 2):
-        raise ValueError(f"need angles of shape ({n},) and shifts of shape ({n}, 2), "
-                         f"got {tuple(angles.shape)} and {tuple(shifts.shape)}")
+    angles, shifts = _checks.numbers_tensor("angles", angles, X), _checks.numbers_tensor("shifts", shifts, X)
+    if angles.shape != (n,):
+        raise ValueError(f"angles must have shape ({n},), one per image, got {tuple(angles.shape)}")
+    if shifts.shape != (n, 2):
+        raise ValueError(f"shifts must have shape ({n}, 2), one (dx, dy) per image, got {tuple(shifts.shape)}")
     # grid_sample asks, for every output pixel p, where to read: input = R^T (p - t) in pixel
     # units about the centre. affine_grid works in [-1, 1] coordinates, p_norm = S^-1 p with
     # S = diag(W/2, H/2), hence theta = [S^-1 R^T S | -S^-1 R^T t].
@@ -75,8 +69,13 @@ def random_affine(X: torch.Tensor, *, max_degrees: float = 0.0, max_shift: float
     pixels along each axis, independently per image (see :func:`affine_transform`).
 
     ``generator`` (a CPU ``torch.Generator``) makes the draws repeatable.
+
+    Raises:
+        TypeError, ValueError: ``X`` is not a batch of float images, a maximum is not a finite
+            number >= 0, or ``generator`` is not a ``torch.Generator``.
     """
-    X = _images(X)
+    X = images("X", X)
+    _checks.generator(generator)
     max_degrees = non_negative_float("max_degrees", max_degrees)
     max_shift = non_negative_float("max_shift", max_shift)
     n = len(X)
@@ -87,45 +86,42 @@ def random_affine(X: torch.Tensor, *, max_degrees: float = 0.0, max_shift: float
 
 def add_noise(X: torch.Tensor, *, std: float, generator: torch.Generator | None = None,
               clamp: tuple[float, float] | None = (0.0, 1.0)) -> torch.Tensor:
-    """``X`` plus Gaussian noise of standard deviation ``std``, clipped to ``clamp`` (or not, if None)."""
-    X = _images(X)
+    """``X`` plus Gaussian noise of standard deviation ``std``, clipped to ``clamp`` (or not, if None).
+
+    Raises:
+        TypeError, ValueError: ``X`` is not a batch of float images, ``std`` is not a finite
+            number >= 0, ``clamp`` is not an increasing pair, or ``generator`` is not a
+            ``torch.Generator``.
+    """
+    X = images("X", X)
     std = non_negative_float("std", std)
+    _checks.generator(generator)
+    if clamp is not None:
+        clamp = limits("clamp", clamp)
     noise = torch.randn(X.shape, generator=generator).to(X.device, X.dtype)
     out = X + std * noise
     return out.clamp(*clamp) if clamp is not None else out
 
 
 # --- boxes ----------------------------------------------------------------------------------
-def _boxes(name: str, boxes, *, corners: bool) -> torch.Tensor:
-    if not isinstance(boxes, torch.Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor of boxes (k, 4), got {type(boxes).__name__}")
-    if boxes.ndim != 2 or boxes.shape[1] != 4:
-        raise ValueError(f"{name} must have shape (k, 4), got {tuple(boxes.shape)}")
-    if not boxes.is_floating_point():
-        boxes = boxes.float()
-    if not torch.isfinite(boxes).all():
-        raise ValueError(f"{name} must hold finite numbers, got NaN or inf")
-    if corners:
-        bad = (boxes[:, 2] < boxes[:, 0]) | (boxes[:, 3] < boxes[:, 1])
-        if bad.any():
-            i = int(torch.nonzero(bad)[0])
-            raise ValueError(f"{name} must be corner boxes (x1, y1, x2, y2) with x2 >= x1 and y2 >= y1; "
-                             f"row {i} is {boxes[i].tolist()}")
-    elif (boxes[:, 2:] < 0).any():
-        raise ValueError(f"{name} must be centre boxes (cx, cy, w, h) with w, h >= 0")
-    return boxes
-
-
 def box_corner_to_center(boxes: torch.Tensor) -> torch.Tensor:
-    """``(x1, y1, x2, y2)`` → ``(cx, cy, w, h)``, shape ``(k, 4)``. Raises ValueError if x2 < x1 or y2 < y1."""
-    b = _boxes("boxes", boxes, corners=True)
+    """``(x1, y1, x2, y2)`` → ``(cx, cy, w, h)``, shape ``(k, 4)``.
+
+    Raises:
+        TypeError, ValueError: ``boxes`` is not a finite (k, 4) tensor with x2 >= x1 and y2 >= y1.
+    """
+    b = _checks.boxes("boxes", boxes, corners=True)
     x1, y1, x2, y2 = b.unbind(1)
     return torch.stack([(x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1], dim=1)
 
 
 def box_center_to_corner(boxes: torch.Tensor) -> torch.Tensor:
-    """``(cx, cy, w, h)`` → ``(x1, y1, x2, y2)``, shape ``(k, 4)``. Raises ValueError if w or h < 0."""
-    b = _boxes("boxes", boxes, corners=False)
+    """``(cx, cy, w, h)`` → ``(x1, y1, x2, y2)``, shape ``(k, 4)``.
+
+    Raises:
+        TypeError, ValueError: ``boxes`` is not a finite (k, 4) tensor with w, h >= 0.
+    """
+    b = _checks.boxes("boxes", boxes, corners=False)
     cx, cy, w, h = b.unbind(1)
     return torch.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], dim=1)
 
@@ -135,7 +131,7 @@ def box_iou(boxes1: torch.Tensor, boxes2: torch.Tensor) -> torch.Tensor:
 
     Two empty boxes have IoU 0 (not 0/0).
     """
-    b1, b2 = _boxes("boxes1", boxes1, corners=True), _boxes("boxes2", boxes2, corners=True)
+    b1, b2 = _checks.boxes("boxes1", boxes1, corners=True), _checks.boxes("boxes2", boxes2, corners=True)
     if b1.device != b2.device:
         raise ValueError(f"boxes1 and boxes2 must be on one device, got {b1.device} and {b2.device}")
     area1 = (b1[:, 2] - b1[:, 0]) * (b1[:, 3] - b1[:, 1])        # (n,)
@@ -160,14 +156,11 @@ def anchor_boxes(height: int, width: int, *, sizes: Sequence[float], ratios: Seq
         corner boxes ``(height * width * (n + m - 1), 4)``, ordered by row, column, anchor.
 
     Raises:
-        ValueError: non-positive grid, sizes, ratios or stride.
+        TypeError, ValueError: non-positive grid, sizes, ratios or stride.
     """
     height, width = positive_int("height", height), positive_int("width", width)
-    sizes, ratios = [float(s) for s in sizes], [float(r) for r in ratios]
-    if not sizes or not ratios or min(sizes) <= 0 or min(ratios) <= 0:
-        raise ValueError(f"sizes and ratios must be non-empty and positive, got {sizes} and {ratios}")
-    if not stride > 0:
-        raise ValueError(f"stride must be positive, got {stride!r}")
+    sizes, ratios = numbers_seq("sizes", sizes, positive=True), numbers_seq("ratios", ratios, positive=True)
+    stride = positive_float("stride", stride)
     pairs = [(s, ratios[0]) for s in sizes] + [(sizes[0], r) for r in ratios[1:]]
     wh = torch.tensor([[s * math.sqrt(r), s / math.sqrt(r)] for s, r in pairs], device=device)  # (k, 2)
     cy = (torch.arange(height, device=device) + 0.5) * stride
@@ -184,10 +177,15 @@ def assign_anchors(anchors: torch.Tensor, gt_boxes: torch.Tensor, *, iou_thresho
     First every ground-truth box claims the anchor it overlaps most (greedily, largest IoU
     first, so no two boxes claim one anchor); then each remaining anchor takes the box it
     overlaps most if that IoU reaches ``iou_threshold``.
+
+    Raises:
+        TypeError, ValueError: a box tensor is not valid corner boxes ``(k, 4)``, or
+            ``iou_threshold`` is not in [0, 1].
     """
+    anchors = _checks.boxes("anchors", anchors, corners=True)
+    gt_boxes = _checks.boxes("gt_boxes", gt_boxes, corners=True)
+    probability("iou_threshold", iou_threshold)
     iou = box_iou(anchors, gt_boxes)                                     # (A, G)
-    if not 0 <= iou_threshold <= 1:
-        raise ValueError(f"iou_threshold must be in [0, 1], got {iou_threshold!r}")
     best_iou, best_gt = iou.max(dim=1) if iou.shape[1] else (iou.new_zeros(len(iou)), None)
     assigned = torch.full((len(anchors),), -1, dtype=torch.long, device=iou.device)
     if best_gt is None:
@@ -212,12 +210,10 @@ def nms(boxes: torch.Tensor, scores: torch.Tensor, *, iou_threshold: float = 0.5
     Raises:
         ValueError: ``scores`` is not ``(k,)`` for ``k`` boxes, or the threshold is outside [0, 1].
     """
-    boxes = _boxes("boxes", boxes, corners=True)
-    if not isinstance(scores, torch.Tensor) or scores.shape != (len(boxes),):
-        raise ValueError(f"scores must be a tensor of shape ({len(boxes)},), one per box, got "
-                         f"{tuple(scores.shape) if isinstance(scores, torch.Tensor) else type(scores).__name__}")
-    if not 0 <= iou_threshold <= 1:
-        raise ValueError(f"iou_threshold must be in [0, 1], got {iou_threshold!r}")
+    boxes = _checks.boxes("boxes", boxes, corners=True)
+    tensor("scores", scores, 1, shape=(len(boxes),), what=", one per box")
+    finite_tensor("scores", scores)
+    probability("iou_threshold", iou_threshold)
     order = scores.argsort(descending=True)
     iou = box_iou(boxes[order], boxes[order])                            # (k, k), in score order
     alive = torch.ones(len(boxes), dtype=torch.bool, device=boxes.device)
@@ -277,6 +273,7 @@ def synthetic_scenes(num_scenes: int, *, image_size: int = 32, max_objects: int 
     max_objects = positive_int("max_objects", max_objects)
     min_side, max_side = positive_int("min_side", min_side), positive_int("max_side", max_side)
     noise = non_negative_float("noise", noise)
+    check_seed("seed", seed)
     if not min_side <= max_side <= size:
         raise ValueError(f"need min_side <= max_side <= image_size, got {min_side}, {max_side}, {size}")
     rng = np.random.default_rng(seed)

@@ -11,23 +11,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ._checks import positive_int
-from .attention import _dropout, _tensor
+from ._checks import dropout_rate, images, positive_int
 from .transformer import TransformerEncoderBlock
 
 __all__ = ["PatchEmbedding", "ViT", "patchify"]
-
-
-def _check_images(X, in_channels, image_size, patch_size):
-    _tensor("X", X, 4)
-    if not X.is_floating_point():
-        raise TypeError(f"images must be floating point, got {X.dtype}")
-    if in_channels is not None and X.shape[1] != in_channels:
-        raise ValueError(f"images must have {in_channels} channels, got shape {tuple(X.shape)}")
-    if image_size is not None and tuple(X.shape[2:]) != (image_size, image_size):
-        raise ValueError(f"images must be {image_size}x{image_size}, got {tuple(X.shape[2:])}")
-    if X.shape[2] % patch_size or X.shape[3] % patch_size:
-        raise ValueError(f"image size {tuple(X.shape[2:])} is not divisible by patch_size={patch_size}")
 
 
 def patchify(X: torch.Tensor, patch_size: int) -> torch.Tensor:
@@ -36,10 +23,13 @@ def patchify(X: torch.Tensor, patch_size: int) -> torch.Tensor:
     ``X`` (batch, C, H, W) -> (batch, (H/p)·(W/p), C·p·p); each row is one patch flattened in
     (channel, row, column) order, the order a ``Conv2d`` kernel's weights use.
 
-    Raises ValueError if H or W is not a multiple of ``patch_size``.
+    Raises:
+        TypeError, ValueError: ``X`` is not float images, or ``patch_size`` does not divide H and W.
     """
     p = positive_int("patch_size", patch_size)
-    _check_images(X, None, None, p)
+    images("X", X)
+    if X.shape[2] % p or X.shape[3] % p:
+        raise ValueError(f"X: image size {tuple(X.shape[2:])} is not divisible by patch_size={p}")
     b, c, h, w = X.shape
     X = X.reshape(b, c, h // p, p, w // p, p)                # (b, c, rows, p, cols, p)
     X = X.permute(0, 2, 4, 1, 3, 5)                          # (b, rows, cols, c, p, p)
@@ -64,19 +54,20 @@ class PatchEmbedding(nn.Module):
                               stride=patch_size)
 
     def forward(self, X):
-        _check_images(X, self.in_channels, self.image_size, self.patch_size)
+        images("X", X, self.in_channels)
+        if tuple(X.shape[2:]) != (self.image_size, self.image_size):
+            raise ValueError(f"X must be {self.image_size}x{self.image_size} images, got {tuple(X.shape[2:])}")
         return self.conv(X).flatten(2).transpose(1, 2)      # (b, d, rows, cols) -> (b, rows*cols, d)
 
 
 class ViT(nn.Module):
     """A small Vision Transformer classifier.
 
-    Parameters
-    ----------
-    image_size, patch_size, in_channels : int
-        Square images of ``image_size`` pixels; ``patch_size`` must divide it.
-    num_hiddens, num_heads, ffn_num_hiddens, num_layers, num_classes : int
-    dropout : float
+    Args:
+        image_size, patch_size, in_channels: square images of ``image_size`` pixels;
+            ``patch_size`` must divide it.
+        num_hiddens, num_heads, ffn_num_hiddens, num_layers, num_classes: positive ints.
+        dropout: dropout rate in [0, 1).
 
     ``forward(X)``: images (batch, in_channels, image_size, image_size) -> logits (batch,
     num_classes). ``attention_weights`` lists each layer's (batch, heads, 1 + P, 1 + P); index 0
@@ -92,7 +83,7 @@ class ViT(nn.Module):
         seq_len = self.patch_embedding.num_patches + 1
         self.cls_token = nn.Parameter(torch.zeros(1, 1, num_hiddens))
         self.pos_embedding = nn.Parameter(0.02 * torch.randn(1, seq_len, num_hiddens))
-        self.dropout = nn.Dropout(_dropout(dropout))
+        self.dropout = nn.Dropout(dropout_rate("dropout", dropout))
         self.blocks = nn.ModuleList(
             TransformerEncoderBlock(num_hiddens=num_hiddens, num_heads=num_heads, ffn_num_hiddens=ffn_num_hiddens,
                                     dropout=dropout, bias=True) for _ in range(positive_int("num_layers", num_layers)))

@@ -18,7 +18,8 @@ import re
 import time
 from typing import Callable, Sequence
 
-import torch
+
+from ._checks import attention_weights, text
 
 __all__ = ["Explorer", "attention_explorer"]
 
@@ -48,13 +49,17 @@ class Explorer:
         **controls: name → an ipywidgets ``ValueWidget`` (slider, dropdown, checkbox …).
 
     Raises:
-        TypeError: ``draw`` is not callable or a control has no ``value``.
+        TypeError: ``draw`` is not callable, ``fig`` is not a figure, or a control has no ``value``.
         ValueError: no controls were given.
     """
 
     def __init__(self, draw: Callable, fig, **controls):
         if not callable(draw):
             raise TypeError(f"draw must be callable draw(fig, **values), got {type(draw).__name__}")
+        from matplotlib.figure import Figure
+
+        if not isinstance(fig, Figure):
+            raise TypeError(f"fig must be a matplotlib Figure (from d2lite.figure), got {type(fig).__name__}")
         if not controls:
             raise ValueError("Explorer needs at least one control, e.g. lr=FloatSlider(...)")
         for name, w in controls.items():
@@ -125,50 +130,41 @@ class Explorer:
 
 
 # --- attention weights: layer × head × query -------------------------------------------------
-def _as_4d(weights):
-    """Accept (Tq, Tk), (heads, Tq, Tk), (layers, heads, Tq, Tk) or a list of per-layer (heads, Tq, Tk)."""
-    if isinstance(weights, (list, tuple)):
-        weights = torch.stack([torch.as_tensor(w) for w in weights])
-    if hasattr(weights, "detach"):
-        weights = weights.detach().float().cpu()
-    weights = torch.as_tensor(weights, dtype=torch.float32)
-    if not 2 <= weights.ndim <= 4:
-        raise ValueError(f"weights must be (Tq, Tk), (heads, Tq, Tk) or (layers, heads, Tq, Tk), "
-                         f"got shape {tuple(weights.shape)}")
-    while weights.ndim < 4:
-        weights = weights.unsqueeze(0)
-    return weights.numpy()
-
-
 def attention_explorer(weights, src_tokens, tgt_tokens, *, title: str = "attention"):
     """Sliders for layer, head and query position over an attention-weight tensor.
 
-    Parameters
-    ----------
-    weights : array-like (layers, heads, num_queries, num_kv), or fewer leading axes
-        One example's attention weights (e.g. a Transformer's per-layer weights for one sentence).
-    src_tokens : sequence of str, length num_kv
-        Labels of the keys (the source, or the sequence itself for self-attention).
-    tgt_tokens : sequence of str, length num_queries
-        Labels of the queries.
+    Args:
+        weights: array-like (layers, heads, num_queries, num_kv), or fewer leading axes: one
+            example's attention weights (e.g. a Transformer's per-layer weights for one sentence).
+        src_tokens: ``num_kv`` labels of the keys (the source, or the sequence itself for
+            self-attention).
+        tgt_tokens: ``num_queries`` labels of the queries.
+        title: the start of each panel's title.
 
-    Returns
-    -------
-    d2lite.Explorer
-        Controls ``layer``, ``head``, ``query``. The left panel shows the (layer, head) matrix with
-        the chosen query's row outlined; the right panel its weights over the source.
+    Returns:
+        A :class:`d2lite.Explorer` with controls ``layer``, ``head``, ``query``. The left panel
+        shows the (layer, head) matrix with the chosen query's row outlined; the right panel its
+        weights over the source.
+
+    Raises:
+        TypeError, ValueError: ``weights`` is not numeric, has the wrong number of axes or holds
+            NaN/inf; a token list is not a sequence or its length does not match ``weights``.
     """
     import ipywidgets as widgets
     from matplotlib.patches import Rectangle
 
     from .plotting import figure
 
-    W = _as_4d(weights)
+    W = attention_weights(weights)
+    text("title", title)
     L, H, Tq, Tk = W.shape
+    for name, toks, n in (("src_tokens (the source labels)", src_tokens, Tk),
+                          ("tgt_tokens (the target labels)", tgt_tokens, Tq)):
+        if isinstance(toks, str) or not hasattr(toks, "__len__"):
+            raise TypeError(f"{name} must be a sequence of {n} tokens, got {type(toks).__name__}")
+        if len(toks) != n:
+            raise ValueError(f"{name} must hold {n} tokens for weights of shape {W.shape}, got {len(toks)}")
     src_tokens, tgt_tokens = [str(t) for t in src_tokens], [str(t) for t in tgt_tokens]
-    if len(src_tokens) != Tk or len(tgt_tokens) != Tq:
-        raise ValueError(f"need {Tk} source and {Tq} target tokens for weights of shape {W.shape}, "
-                         f"got {len(src_tokens)} and {len(tgt_tokens)}")
     fig, (ax_map, ax_bar) = figure(1, 2, figsize=(10, 3.6), gridspec_kw={"width_ratios": [1.2, 1]})
     image = ax_map.imshow(W[0, 0], cmap="viridis", vmin=0, vmax=1, aspect="auto")
     ax_map.grid(False)

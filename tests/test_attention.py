@@ -21,8 +21,10 @@ def test_masked_softmax_per_query_and_heads():
     assert torch.equal(W[..., 0, 1:], torch.zeros(2, 4, 2)) and (W[..., 2, :] > 0).all()
 
 
-@pytest.mark.parametrize("valid_lens, err", [(torch.tensor([1, 2, 3]), ValueError), (torch.tensor([1, 9]), ValueError),
-                                             (torch.tensor([-1, 2]), ValueError), ([1, 2], TypeError)])
+# Only shapes and dtypes are checked: reading the lengths' values would sync the device on every
+# forward pass. Lengths above num_kv keep every key; the data builders make valid lengths.
+@pytest.mark.parametrize("valid_lens, err", [(torch.tensor([1, 2, 3]), ValueError), (torch.tensor([1.0, 2.0]), TypeError),
+                                             (torch.ones(2, 4, dtype=torch.long), ValueError), ([1, 2], TypeError)])
 def test_masked_softmax_bad_masks(valid_lens, err):
     with pytest.raises(err, match="valid_lens"):
         masked_softmax(torch.randn(2, 3, 5), valid_lens)

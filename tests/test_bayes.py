@@ -51,13 +51,13 @@ def test_beta_posterior_matches_a_grid_posterior():
 
 
 @pytest.mark.parametrize("args, exc, match", [
-    ((0, 1, 1, 2), ValueError, "alpha must be > 0"),
-    ((1, -2, 1, 2), ValueError, "beta must be > 0"),
-    ((1, 1, -1, 2), ValueError, "heads must be a count >= 0"),
+    ((0, 1, 1, 2), ValueError, "alpha must be a finite number > 0"),
+    ((1, -2, 1, 2), ValueError, "beta must be a finite number > 0"),
+    ((1, 1, -1, 2), ValueError, "heads must be an int >= 0"),
     ((1, 1, 3, 2), ValueError, "heads must be <= tosses"),
     ((1, 1, 1.5, 2), TypeError, "heads must be an int"),
     (("1", 1, 1, 2), TypeError, "alpha must be a number"),
-    ((float("nan"), 1, 1, 2), ValueError, "alpha must be > 0"),
+    ((float("nan"), 1, 1, 2), ValueError, "alpha must be a finite number > 0"),
 ])
 def test_beta_posterior_rejects_bad_parameters(args, exc, match):
     with pytest.raises(exc, match=match):
@@ -69,7 +69,7 @@ def test_gaussian_posterior_is_precision_weighted():
     assert mean == pytest.approx(2.0 * 4 / 5) and var == pytest.approx(0.8)
     mean, var = gaussian_posterior(0.0, 1.0, np.full(1000, 3.0), noise_var=1.0)
     assert mean == pytest.approx(3.0, abs=0.01) and var < 1e-3  # lots of data outweighs the prior
-    with pytest.raises(ValueError, match="prior_var must be > 0"):
+    with pytest.raises(ValueError, match="prior_var must be a finite number > 0"):
         gaussian_posterior(0.0, 0.0, [1.0], noise_var=1.0)
     with pytest.raises(ValueError, match="empty"):
         gaussian_posterior(0.0, 1.0, [], noise_var=1.0)
@@ -131,7 +131,7 @@ def test_naive_bayes_fit_rejects_bad_input(make, X, y, exc, match):
 
 
 def test_naive_bayes_bad_parameters_and_predict_errors():
-    with pytest.raises(ValueError, match="alpha must be > 0"):
+    with pytest.raises(ValueError, match="alpha must be a finite number > 0"):
         MultinomialNaiveBayes(alpha=0)
     with pytest.raises(ValueError, match="var_smoothing must be a number >= 0"):
         GaussianNaiveBayes(var_smoothing=-1.0)

@@ -73,7 +73,7 @@ def test_batch_norm_bad_input():
     (lambda: VGGBlock(num_convs=0, in_channels=1, out_channels=4), ValueError, "num_convs"),
     (lambda: NiNBlock(in_channels=1, out_channels=4, kernel_size=-3), ValueError, "kernel_size"),
     (lambda: NiNBlock(in_channels=1, out_channels=4, kernel_size=3, padding=-1), ValueError, "padding"),
-    (lambda: Inception(in_channels=4, c1=2, c2=4, c3=(1, 2), c4=1), ValueError, "c2"),
+    (lambda: Inception(in_channels=4, c1=2, c2=4, c3=(1, 2), c4=1), TypeError, "c2"),
     (lambda: Inception(in_channels=4, c1=2, c2=(1, 0), c3=(1, 2), c4=1), ValueError, "c2"),
     (lambda: Residual(in_channels=4, out_channels=4, stride=0), ValueError, "stride"),
     (lambda: small_resnet(channels=()), ValueError, "channels"),

@@ -44,7 +44,7 @@ def test_bad_input_says_what_was_expected():
         text.load_corpus("wikipedia")
     with pytest.raises(ValueError, match="more than seq_len"):
         text.lm_windows([1, 2, 3], seq_len=5)
-    with pytest.raises(IndexError):
+    with pytest.raises(ValueError, match="indices"):
         text.Vocab(["a"]).to_tokens(99)
     with pytest.raises(ValueError, match="locale"):
         text.date_pairs(3, locales=["xx_XX"])
