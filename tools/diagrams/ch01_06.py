@@ -207,6 +207,45 @@ def chain_rule_graph() -> Diagram:
     return d
 
 
+# ============================================================ chapter 4
+def _dropout_net(d, x0, title, dropped):
+    """Inputs, one hidden layer (units in ``dropped`` crossed out) and outputs, at x0."""
+    d.text(x0 + 130, 22, title, size=13, bold=True)
+    cols = ((x0 + 20, (80, 140, 200, 260), "x", "input"),
+            (x0 + 130, (60, 115, 170, 225, 280), "h", "state"),
+            (x0 + 240, (110, 170, 230), "o", "output"))
+    for (xa, ya_s, _, _), (xb, yb_s, _, _) in zip(cols, cols[1:]):
+        for i, ya in enumerate(ya_s):
+            for j, yb in enumerate(yb_s):
+                gone = (xb == cols[1][0] and j in dropped) or (xa == cols[1][0] and i in dropped)
+                if not gone:
+                    d.line([(xa + 16, ya), (xb - 16, yb)], color="#b6bcc4", width=0.8)
+    for x, ys, name, role in cols:
+        for i, y in enumerate(ys, start=1):
+            if name == "h" and i - 1 in dropped:
+                d.circle(x, y, 16, "", role="plain")
+                d.line([(x - 10, y - 10), (x + 10, y + 10)], color=LOSS_RED, width=2)
+                d.line([(x - 10, y + 10), (x + 10, y - 10)], color=LOSS_RED, width=2)
+            else:
+                d.circle(x, y, 16, f"{name}_{i}", role=role, size=12)
+
+
+@diagram("dropout")
+def dropout() -> Diagram:
+    d = Diagram(640, 360, "Dropout on a hidden layer. In training, every forward pass sets each "
+                "hidden unit to zero with probability p, here two of five, and divides the "
+                "survivors by one minus p; in evaluation every unit is kept and nothing is "
+                "rescaled.")
+    _dropout_net(d, 30, "training: model.train()", dropped={1, 3})
+    _dropout_net(d, 350, "evaluation: model.eval()", dropped=set())
+    d.text(160, 316, "each h_i is dropped with probability p;", size=12)
+    d.text(160, 334, "a kept unit becomes h_i / (1 − p)", size=12)
+    d.text(480, 316, "all units kept, none rescaled:", size=12)
+    d.text(480, 334, "a deterministic prediction", size=12)
+    d.line([(320, 30), (320, 340)], color=MUTED, width=1, dashed=True)
+    return d
+
+
 # ============================================================ chapter 5
 @diagram("conv_padding_stride")
 def conv_padding_stride() -> Diagram:
@@ -385,8 +424,8 @@ def vgg_block() -> Diagram:
     d.arrow((116, y + h / 2), (150, y + h / 2))
     d.box(420, y, 120, h, "max pool 2×2\nstride 2", "op", size=12)
     d.arrow((374, y + h / 2), (418, y + h / 2))
-    d.box(564, y, 100, h, "m × H/2 × W/2", "output", size=12)
-    d.arrow((540, y + h / 2), (562, y + h / 2))
+    d.box(562, y, 106, h, "m × H/2 × W/2", "output", size=12)
+    d.arrow((540, y + h / 2), (560, y + h / 2))
     d.text(267, y + h + 32, "height and width kept", size=12, color=MUTED)
     d.text(480, y + h + 32, "halved", size=12, color=MUTED)
     d.text(20, 170, "VGG-mini: blocks (n, m) = (1, 8), (1, 16), (2, 32)", size=13,
@@ -513,4 +552,107 @@ def residual_block() -> Diagram:
                 "or the resolution, the shortcut is a 1 by 1 convolution with the same stride.")
     _residual(d, 60, "same shape: identity shortcut", projection=False)
     _residual(d, 400, "shape changes: 1×1 conv shortcut", projection=True)
+    return d
+
+
+@diagram("transposed_conv")
+def transposed_conv() -> Diagram:
+    d = Diagram(620, 240, "A transposed convolution with a 2 by 2 input, a 2 by 2 kernel and "
+                "stride 1: each input element multiplies the whole kernel, the result is placed "
+                "at that element's position in a 3 by 3 output, and the overlapping windows are "
+                "added.")
+    X = [[0, 1], [2, 3]]
+    K = [[0, 1], [2, 3]]
+    c = 22
+    d.grid(20, 72, 2, 2, c, role="input", values=[[str(v) for v in r] for r in X])
+    d.text(44, 52, "input X", size=12)
+    d.grid(90, 72, 2, 2, c, role="param", values=[[str(v) for v in r] for r in K])
+    d.text(112, 52, "kernel K", size=12)
+    d.arrow((146, 91), (184, 91))
+    total = [[0] * 3 for _ in range(3)]
+    x = 192
+    for i in range(2):
+        for j in range(2):
+            vals = [["" for _ in range(3)] for _ in range(3)]
+            cells = set()
+            for a in range(2):
+                for b in range(2):
+                    vals[i + a][j + b] = str(X[i][j] * K[a][b])
+                    total[i + a][j + b] += X[i][j] * K[a][b]
+                    cells.add((i + a, j + b))
+            d.grid(x, 58, 3, 3, c, role="plain", values=vals, highlight=cells,
+                   highlight_role="param", size=12)
+            d.text(x + 1.5 * c, 40, f"X[{i}, {j}] · K", size=12)
+            if (i, j) != (1, 1):
+                d.text(x + 3 * c + 8, 91, "+", size=18)
+            x += 3 * c + 16
+    d.text(x - 8, 91, "=", size=18)
+    d.grid(x + 4, 58, 3, 3, c, role="output", values=[[str(v) for v in r] for r in total])
+    d.text(x + 4 + 1.5 * c, 40, "output Y", size=12)
+    d.text(310, 176, "output height (n_h − 1) s + k_h − 2p = (2 − 1) · 1 + 2 − 0 = 3", size=13)
+    d.text(310, 204, "each input element spreads into a k_h × k_w window of the output; "
+           "windows start s pixels apart", size=12, color=MUTED)
+    return d
+
+
+@diagram("fine_tuning")
+def fine_tuning() -> Diagram:
+    d = Diagram(660, 300, "Fine-tuning: a source model with a body and a head is trained on the "
+                "digits 0 to 4; the target model copies the body, gets a new randomly "
+                "initialised head for the digits 5 to 9, and is trained on the few target "
+                "labels with a small learning rate for the body and a larger one for the head.")
+    for x, title, data, head, note, role in (
+            (30, "source model", "source data: digits 0–4\n2,000 training images",
+             "head: 5 classes\n(0–4)", "trained from scratch", "param"),
+            (380, "target model", "target data: digits 5–9\na few labels per class",
+             "new head: 5 classes\n(5–9), random", "", "param")):
+        d.text(x + 125, 20, title, size=13, bold=True)
+        d.box(x, 230, 250, 44, data, "input", size=12)
+        d.box(x, 120, 250, 80, "", "param")
+        d.text(x + 125, 140, "body: 2 conv blocks,", size=12)
+        d.text(x + 125, 158, "hidden layer of 64", size=12)
+        d.text(x + 125, 180, "small learning rate" if x > 100 else "edges, strokes, blobs", size=12,
+               color=INK if x > 100 else MUTED)
+        d.box(x + 40, 44, 170, 44, head, "param", size=12)
+        d.arrow((x + 125, 230), (x + 125, 202))
+        d.arrow((x + 125, 120), (x + 125, 90))
+        d.text(x + 218, 66, "larger\nlearning\nrate" if x > 100 else "", size=11, anchor="start")
+    d.arrow((282, 160), (376, 160), label="copy the body", label_dy=-12)
+    d.text(329, 180, "(all but\nthe head)", size=11, color=MUTED)
+    d.text(320, 66, "not copied", size=11, color=MUTED)
+    d.line([(245, 66), (282, 66)], color=MUTED, dashed=True)
+    return d
+
+
+@diagram("style_transfer")
+def style_transfer() -> Diagram:
+    d = Diagram(680, 350, "Style transfer: the content image, the style image and the "
+                "synthesised image pass through the same fixed CNN; the content loss compares "
+                "deep features with the content image's, the style loss compares Gram matrices "
+                "with the style image's, and total variation smooths the pixels. The gradient "
+                "of the total loss updates only the pixels of the synthesised image.")
+    d.box(20, 30, 130, 44, "content image", "input", size=12)
+    d.box(20, 143, 130, 44, "style image", "input", size=12)
+    d.box(20, 250, 130, 54, "synthesised image\n(the parameters)", "param", size=12)
+    d.box(210, 100, 150, 130, "", "op")
+    d.text(285, 122, "fixed CNN", size=13, bold=True)
+    d.text(285, 150, "3 blocks of", size=12)
+    d.text(285, 168, "conv 3×3 + ReLU", size=12)
+    d.text(285, 194, "(random weights,\nnever trained)", size=11, color=MUTED)
+    d.arrow((150, 52), (230, 52), (230, 98))
+    d.arrow((150, 165), (208, 165))
+    d.arrow((150, 262), (230, 262), (230, 232))
+    d.box(450, 30, 140, 44, "content loss", "loss", size=12)
+    d.box(450, 143, 140, 44, "style loss\n(Gram matrices)", "loss", size=12)
+    d.box(450, 268, 140, 44, "total variation", "loss", size=12)
+    d.arrow((340, 98), (340, 52), (448, 52), label="layer 2", label_at=0.9, label_dy=-10)
+    d.arrow((362, 165), (448, 165), label="layers 0, 1, 2", label_dy=-10)
+    d.arrow((150, 290), (448, 290), label="pixels", label_at=0.9, label_dx=110)
+    d.box(612, 126, 52, 78, "L", "loss", size=14, bold=True)
+    d.arrow((590, 52), (600, 52), (600, 136), (610, 136))
+    d.arrow((590, 165), (610, 165))
+    d.arrow((590, 290), (600, 290), (600, 194), (610, 194))
+    d.arrow((638, 204), (638, 326), (85, 326), (85, 306), color=LOSS_RED, dashed=True)
+    d.text(360, 340, "gradient of L: only the pixels of the synthesised image are updated",
+           size=12, color=LOSS_RED)
     return d
