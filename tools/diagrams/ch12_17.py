@@ -328,6 +328,32 @@ def autoencoder() -> Diagram:
     return d
 
 
+@diagram("denoising_autoencoder")
+def denoising_autoencoder() -> Diagram:
+    d = Diagram(680, 270, "The denoising autoencoder: the clean digit x is damaged by noise, a "
+                "mosaic or a watermark, the damaged copy goes through the encoder f to the code "
+                "z and the decoder g, and the loss compares the reconstruction with the clean "
+                "digit, not with the damaged one.")
+    cy = 70
+    d.box(10, cy - 25, 50, 50, "x", "input")
+    d.box(92, cy - 40, 110, 80, "corrupt\nnoise, mosaic\nor watermark", "plain", size=12)
+    d.box(234, cy - 25, 50, 50, "x̃", "input")
+    d.box(316, cy - 30, 76, 60, "encoder\nf", "op", size=13)
+    d.box(424, cy - 25, 50, 50, "z\n64", "state", size=13)
+    d.box(506, cy - 30, 76, 60, "decoder\ng", "op", size=13)
+    d.box(614, cy - 25, 56, 50, "x̂", "output")
+    for x0, x1 in ((60, 92), (202, 234), (284, 316), (392, 424), (474, 506), (582, 614)):
+        d.arrow((x0, cy), (x1 - 2, cy))
+    d.text(259, cy + 42, "fresh damage\nevery batch", size=11, color=MUTED)
+    d.box(220, 180, 240, 44, "L = ‖x − x̂‖^2 / (n d)", "loss", size=13)
+    d.arrow((35, cy + 25), (35, 202), (218, 202), label="clean target", label_at=0.6,
+            label_dy=-10, size=12)
+    d.arrow((642, cy + 25), (642, 202), (462, 202))
+    d.text(340, 246, "the target is the clean x, never the damaged x̃", size=12,
+           color=ROLES["loss"][1])
+    return d
+
+
 @diagram("vae_reparameterisation")
 def vae_reparameterisation() -> Diagram:
     d = Diagram(680, 380, "The variational autoencoder with the reparameterisation trick: the "
@@ -441,6 +467,42 @@ def gcn_message_passing() -> Diagram:
     d.text(x0 + 200, 230, "for all nodes at once:  H' = σ(Â H W),", size=13)
     d.text(x0 + 200, 254, "Â = D̃^{-1/2} (A + I) D̃^{-1/2}", size=13)
     d.text(x0 + 200, 288, "one layer = one hop", size=13, color=MUTED)
+    return d
+
+
+@diagram("graphsage_sampling")
+def graphsage_sampling() -> Diagram:
+    d = Diagram(680, 320, "One GraphSAGE layer at node v: of its six neighbours a fixed number, "
+                "here three, are sampled; their mean is joined end to end with the vector of v "
+                "itself, multiplied by the weight matrix W and passed through the "
+                "nonlinearity. Each layer costs k messages per node whatever the degree.")
+    r = 20
+    V = (210, 160)
+    green = ROLES["op"][1]
+    sampled = {0, 2, 3}
+    for k in range(6):
+        a = math.radians(105 + k * 30)
+        p = (V[0] + 125 * math.cos(a), V[1] - 125 * math.sin(a))
+        if k in sampled:
+            _between(d, p, V, r, r + 2, color=green, width=2.2)
+            d.circle(*p, r, f"u_{k + 1}", "input", size=12)
+        else:
+            d.line([_edge_point(p, V, r), _edge_point(V, p, r + 2)], color="#d1d5db",
+                   dashed=True)
+            d.circle(*p, r, f"u_{k + 1}", "plain", size=12)
+    d.circle(*V, r + 2, "v", "state")
+    d.text(70, 305, "sampled: S(v), k = 3 (blue)", size=11, color=MUTED, anchor="start")
+    x0 = 262
+    d.arrow((V[0] + r + 2, V[1]), (x0 - 2, V[1]))
+    d.box(x0, 120, 150, 80, "[ h_v ‖\nmean over S(v)\nof h_u ]", "op", size=13)
+    d.box(x0 + 178, 135, 56, 50, "· W", "param", size=14)
+    d.arrow((x0 + 150, 160), (x0 + 176, 160))
+    d.box(x0 + 262, 135, 46, 50, "σ", "op", size=15)
+    d.arrow((x0 + 234, 160), (x0 + 260, 160))
+    d.box(x0 + 334, 135, 72, 50, "h'_v", "output", size=15)
+    d.arrow((x0 + 308, 160), (x0 + 332, 160))
+    d.text(x0 + 200, 240, "own vector and neighbour mean, side by side:", size=12, color=MUTED)
+    d.text(x0 + 200, 262, "W [a ‖ b] = W_1 a + W_2 b", size=13)
     return d
 
 
