@@ -319,8 +319,7 @@ def pretrain_loss(model: BERTModel, tokens, segments, valid_lens, pred_positions
     tensor("mlm_weights", mlm_weights, 2, dtype="float", what=" (batch, num_preds)")
     tensor("mlm_labels", mlm_labels, 2, dtype="long", shape=tuple(mlm_weights.shape), what=" (batch, num_preds)")
     tensor("nsp_labels", nsp_labels, 1, dtype="long", shape=(mlm_weights.shape[0],), what=" (batch,)")
-    if float(mlm_weights.sum()) <= 0:
-        raise ValueError("mlm_weights are all zero: the batch holds no masked word to predict")
+    # No value check (a GPU sync every step): all-zero mlm_weights give NaN; pretrain_data never makes them.
     _, mlm_logits, nsp_logits = model(tokens, segments, valid_lens, pred_positions)
     mlm = nn.functional.cross_entropy(mlm_logits.flatten(0, 1), mlm_labels.flatten(), reduction="none")
     mlm = (mlm * mlm_weights.flatten()).sum() / mlm_weights.sum()
@@ -331,6 +330,9 @@ def pretrain_loss(model: BERTModel, tokens, segments, valid_lens, pred_positions
 def pretrain_accuracy(model: BERTModel, batch) -> tuple[float, float]:
     """Masked-word accuracy (over real predictions) and next-sentence accuracy on one batch of the
     seven :class:`PretrainData` tensors, in eval mode."""
+    module("model", model, BERTModel)
+    if not (isinstance(batch, (list, tuple)) and len(batch) == 7):
+        raise TypeError(f"batch must be the seven PretrainData tensors (a list or tuple), got {type(batch).__name__}")
     was_training = model.training
     model.eval()
     _, mlm_logits, nsp_logits = pretrain_loss(model, *batch)
@@ -363,8 +365,7 @@ def pretrain(model: BERTModel, loader, *, max_epochs: int, lr: float, weight_dec
     from .callbacks import LambdaCallback, LRScheduler
     from .training import Trainer
 
-    if not isinstance(model, BERTModel):
-        raise TypeError(f"model must be a BERTModel, got {type(model).__name__}")
+    module("model", model, BERTModel)
     if not hasattr(loader, "__len__") or not hasattr(loader, "__iter__"):
         raise TypeError(f"loader must be an iterable of batches with a len (e.g. a DataLoader), got "
                         f"{type(loader).__name__}")

@@ -192,6 +192,10 @@ def cached(key: str, build):
     A cache file that cannot be read, or holds arrays of the wrong kind, is rebuilt. Writes go
     to a temporary file first, so parallel test workers never see half a file.
     """
+    if not isinstance(key, str) or not key or "/" in key:
+        raise TypeError(f"key must be a non-empty str naming a file (no '/'), got {key!r}")
+    if not callable(build):
+        raise TypeError(f"build must be callable build() -> (X, y, side), got {type(build).__name__}")
     path = cache_dir() / f"{key}.npz"
     try:
         with np.load(path, allow_pickle=False) as f:
@@ -216,7 +220,10 @@ def stratified_split(y: np.ndarray, *, test_fraction: float, seed: int = 0) -> t
     from importlib.metadata import version
 
     y = np.asarray(y)
+    if y.ndim != 1 or len(y) < 2 or y.dtype.kind not in "iub":
+        raise ValueError(f"y must be a 1-D array of integer class labels, got dtype {y.dtype} shape {y.shape}")
     fraction("test_fraction", test_fraction)
+    check_seed("seed", seed)
     digest = hashlib.sha1(y.tobytes() + str(y.dtype).encode()).hexdigest()[:16]
     path = cache_dir() / f"split-{digest}-{test_fraction!r}-{seed}-sklearn{version('scikit-learn')}.npz"
     try:

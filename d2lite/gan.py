@@ -18,6 +18,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ._checks import finite_tensor
 from ._checks import (boolean, dropout_rate, float_array, non_negative_float, one_of, positive_float, positive_int,
                       seed as check_seed, tensor)
 from .device import get_device
@@ -192,8 +193,7 @@ def generate(generator: nn.Module, z: torch.Tensor) -> torch.Tensor:
     """Samples ``generator(z)`` in eval mode, without gradients, on ``z``'s device."""
     if not isinstance(generator, nn.Module):
         raise TypeError(f"generator must be a torch.nn.Module, got {type(generator).__name__}")
-    if not isinstance(z, torch.Tensor) or z.ndim != 2:
-        raise ValueError(f"z must be a 2-D tensor (n, latent_dim), got {getattr(z, 'shape', type(z).__name__)}")
+    tensor("z", z, 2, dtype="float", what=" (n, latent_dim)")
     was_training = generator.training
     generator.eval()
     out = generator(z)
@@ -245,6 +245,14 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, X: torch.Tensor, *
         raise TypeError(f"X must be a float torch.Tensor (n, d), got {type(X).__name__}")
     if X.ndim != 2 or len(X) == 0:
         raise ValueError(f"X must be a non-empty 2-D tensor (n, d); flatten images first. Got shape {tuple(X.shape)}")
+    finite_tensor("X", X)
+    lr_g, lr_d = positive_float("lr_g", lr_g), positive_float("lr_d", lr_d)
+    if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
+        raise TypeError(f"betas must be a pair (beta1, beta2) for Adam, got {betas!r}")
+    for b in betas:
+        if isinstance(b, (bool, str)) or not isinstance(b, (int, float)) or not 0 <= b < 1:
+            raise ValueError(f"betas must be two numbers in [0, 1), got {betas!r}")
+    check_seed("seed", seed)
     latent_dim, num_steps, batch_size = (positive_int(k, v) for k, v in
                                          (("latent_dim", latent_dim), ("num_steps", num_steps),
                                           ("batch_size", batch_size)))

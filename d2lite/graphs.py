@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from . import _checks
+from ._checks import positive_float
 from ._checks import (boolean, check_adjacency, check_edge_index, dropout_rate, fraction, module, non_negative_float,
                       one_of, positive_int, seed as check_seed, tensor, text)
 
@@ -345,7 +346,7 @@ def fit_nodes(model: nn.Module, data: GraphData, *, lr: float = 0.01, weight_dec
     _checks.module("model", model)
     _checks.module("data", data, GraphData)
     trainer = training.Trainer(max_epochs=max_epochs, device=data.X.device, callbacks=[])
-    optimizer = torch.optim.Adam(model.parameters(), lr=non_negative_float("lr", lr),
+    optimizer = torch.optim.Adam(model.parameters(), lr=positive_float("lr", lr),
                                  weight_decay=non_negative_float("weight_decay", weight_decay))
     loss_fn, best = nn.CrossEntropyLoss(), {}
     history = {k: [] for k in ("loss", "val_loss", "train_accuracy", "val_accuracy")}

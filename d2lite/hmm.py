@@ -274,6 +274,6 @@ def dishonest_casino(*, p_switch_to_loaded: float = 0.05, p_switch_to_fair: floa
 def random_hmm(num_states: int, num_symbols: int, *, seed=None) -> CategoricalHMM:
     """A model with tables drawn from a flat Dirichlet: a starting point for Baum–Welch."""
     n, m = positive_int("num_states", num_states), positive_int("num_symbols", num_symbols)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(None if seed is None else check_seed("seed", seed))
     return CategoricalHMM(startprob=rng.dirichlet(np.ones(n)), transmat=rng.dirichlet(np.ones(n), size=n),
                           emissionprob=rng.dirichlet(np.ones(m), size=n))

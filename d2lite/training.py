@@ -21,7 +21,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 import torch
 from torch import nn
 
-from ._checks import positive_float, positive_int
+from ._checks import device as check_device, positive_float, positive_int
 from .callbacks import Callback, default_callbacks
 from .device import get_device, to_device
 
@@ -35,6 +35,9 @@ def accuracy(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
     With ``y_hat`` of shape (n,) (one logit per row, binary task) the threshold is 0.
     """
+    for name, t in (("y_hat", y_hat), ("y", y)):
+        if not isinstance(t, torch.Tensor):
+            raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
     if y_hat.ndim == 2:
         pred = y_hat.argmax(dim=1)
     elif y_hat.ndim == 1:
@@ -218,7 +221,7 @@ def uses_channels_last(model: nn.Module, device: torch.device | str) -> bool:
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    if torch.device(device).type not in ("cpu", "cuda"):
+    if check_device("device", device).type not in ("cpu", "cuda"):
         return False
     convs = [m for m in model.modules() if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d))]
     return bool(convs) and not any(_strided_narrow_1x1(m) for m in convs)

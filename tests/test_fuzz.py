@@ -52,6 +52,8 @@ INT = Kind("int", [("str", "3"), ("float", 1.5), ("object", object())])
 SEED = Kind("seed", [("str", "0"), ("float", 1.5), ("negative", -1), ("huge", 2**64)])
 NNF = Kind("number >= 0", [("str", "x"), ("nan", NAN), ("inf", INF), ("negative", -1.0)])
 POSF = Kind("number > 0", [("str", "x"), ("nan", NAN), ("inf", INF), ("zero", 0.0), ("negative", -1.0)])
+# a gradient-clipping threshold: math.inf is allowed (it measures the norm and clips nothing)
+CLIP = Kind("clip threshold", [("str", "x"), ("nan", NAN), ("zero", 0.0), ("negative", -1.0)])
 FIN = Kind("finite number", [("str", "x"), ("nan", NAN), ("inf", INF)])
 DROP = Kind("dropout", [("str", "abc"), ("nan", NAN), ("negative", -0.1), ("one", 1.0), ("1.5", 1.5)])
 FRAC = Kind("fraction", [("str", "x"), ("nan", NAN), ("zero", 0.0), ("one", 1.0), ("negative", -0.5),
@@ -161,6 +163,17 @@ def clf_data():
 
 
 # ---------------------------------------------------------------------------------------- entries
+
+def step_scheduler():
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    return torch.optim.lr_scheduler.StepLR(opt, step_size=1)
+
+
+def tiny_pretrain_loader():
+    data = d2l.pretrain_data([[["a", "b"], ["c", "d"], ["e", "a"]]] * 2, bert_vocab(), max_len=12, seed=0)
+    return d2l.tensor_loader(*data.tensors(), batch_size=2)
+
+
 class E:
     """One registry entry.
 
@@ -221,17 +234,17 @@ REGISTRY: dict[str, E] = {
                                             ("float dtype", torch.tensor([1.5, 2.0]))))),
     "sinusoidal_encoding": E(lambda: dict(max_len=10, num_hiddens=8), dict(max_len=POS, num_hiddens=POS)),
     # ----------------------------------------------------------------------------- autoencoders
-    "Autoencoder": E(lambda: dict(num_inputs=16, num_hiddens=(8,), num_latent=2, activation="relu",
+    "Autoencoder": E(lambda: dict(num_inputs=16, num_hiddens=(8,), latent_dim=2, activation="relu",
                                   output="sigmoid"),
-                     dict(num_inputs=POS, num_hiddens=SIZES, num_latent=POS, activation=CHOICE, output=CHOICE),
+                     dict(num_inputs=POS, num_hiddens=SIZES, latent_dim=POS, activation=CHOICE, output=CHOICE),
                      methods={"__call__": (lambda m: dict(X=f(3, 16)),
                                            dict(X=BAD(("str", "x"), ("list", [[0.0]]),
                                                       ("wrong width", torch.ones(3, 5)),
                                                       ("int dtype", torch.ones(3, 16, dtype=torch.long))))),
                               "decode": (lambda m: dict(Z=f(3, 2)), dict(Z=BAD(("str", "x"), ("wrong width",
                                                                                                torch.ones(3, 5)))))}),
-    "VAE": E(lambda: dict(num_inputs=16, num_hiddens=(8,), num_latent=2, activation="relu"),
-             dict(num_inputs=POS, num_hiddens=SIZES, num_latent=POS, activation=CHOICE),
+    "VAE": E(lambda: dict(num_inputs=16, num_hiddens=(8,), latent_dim=2, activation="relu"),
+             dict(num_inputs=POS, num_hiddens=SIZES, latent_dim=POS, activation=CHOICE),
              methods={"__call__": (lambda m: dict(X=f(3, 16)), dict(X=BAD(("str", "x"),
                                                                          ("wrong width", torch.ones(3, 5))))),
                       "decode": (lambda m: dict(Z=f(3, 2)), dict(Z=BAD(("str", "x"),
@@ -240,7 +253,7 @@ REGISTRY: dict[str, E] = {
                    note="a NamedTuple the VAE returns; its fields are checked where they are used (elbo_loss)"),
     "corrupt": E(lambda: dict(X=torch.rand(2, 1, 8, 8), kind="gaussian", amount=0.1, seed=0, return_mask=False),
                  dict(X=T("float"), kind=CHOICE, amount=NNF, seed=SEED, return_mask=BOOL)),
-    "elbo_loss": E(lambda: dict(output=d2l.VAE(num_inputs=16, num_hiddens=(8,), num_latent=2)(torch.rand(3, 16)),
+    "elbo_loss": E(lambda: dict(output=d2l.VAE(num_inputs=16, num_hiddens=(8,), latent_dim=2)(torch.rand(3, 16)),
                                 X=torch.rand(3, 16), beta=1.0, return_terms=False),
                    # no value check on X: a loss runs every step and must not sync the device
                    dict(output=OBJ, X=BAD(("str", "x"), ("wrong width", torch.rand(3, 5)),
@@ -316,7 +329,7 @@ REGISTRY: dict[str, E] = {
                             "nsp_labels"],
                            [ids(12, 2, 6), torch.zeros(2, 6, dtype=torch.long), torch.tensor([6, 4]), ids(4, 2, 2),
                             torch.ones(2, 2), ids(12, 2, 2), ids(2, 2)]))),
-                       dict(model=MODULE, tokens=_ids_T, mlm_weights=BAD(("str", "x"), ("zeros", torch.zeros(2, 2))),
+                       dict(model=MODULE, tokens=_ids_T, mlm_weights=BAD(("str", "x"), ("int dtype", torch.ones(2, 2, dtype=torch.long))),
                             mlm_labels=BAD(("str", "x"), ("float dtype", torch.ones(2, 2))),
                             nsp_labels=BAD(("str", "x"), ("wrong shape", torch.ones(2, 2, dtype=torch.long))))),
     # ----------------------------------------------------------------------------- callbacks, training
@@ -331,7 +344,7 @@ REGISTRY: dict[str, E] = {
                               channels_last=False),
                  dict(max_epochs=POS, device=BAD(("unknown", "nonsense"), ("int", 3)),
                       metrics=BAD(("str", "x"), ("list", [1])), callbacks=BAD(("str", "x"), ("ints", [1])),
-                      grad_clip=POSF, channels_last=BAD(("str", "yes"), ("int", 2)))),
+                      grad_clip=CLIP, channels_last=BAD(("str", "yes"), ("int", 2)))),
     "accuracy": E(lambda: dict(y_hat=f(4, 3), y=ids(3, 4)),
                   dict(y_hat=BAD(("str", "x"), ("0-D", torch.tensor(1.0))),
                        y=BAD(("str", "x"), ("wrong length", ids(3, 5))))),
@@ -434,11 +447,11 @@ REGISTRY: dict[str, E] = {
                         d_steps=POS, g_steps=POS, loss=CHOICE, snapshot_every=POS, num_snapshot=POS,
                         device=BAD(("unknown", "nonsense")), seed=SEED)),
     # ----------------------------------------------------------------------------- graphs
-    "GAT": E(lambda: dict(num_inputs=4, num_hiddens=4, num_outputs=2, heads=2, dropout=0.5),
-             dict(num_inputs=POS, num_hiddens=POS, num_outputs=POS, heads=POS, dropout=DROP),
+    "GAT": E(lambda: dict(num_inputs=4, num_hiddens=4, num_outputs=2, num_heads=2, dropout=0.5),
+             dict(num_inputs=POS, num_hiddens=POS, num_outputs=POS, num_heads=POS, dropout=DROP),
              methods=fwd(lambda m: dict(X=f(5, 4), A=square_adj()), dict(X=_f_T, A=T()))),
-    "GATLayer": E(lambda: dict(num_inputs=4, num_outputs=2, heads=1, concat=True, dropout=0.0, negative_slope=0.2),
-                  dict(num_inputs=POS, num_outputs=POS, heads=POS, concat=BOOL, dropout=DROP, negative_slope=NNF),
+    "GATLayer": E(lambda: dict(num_inputs=4, num_outputs=2, num_heads=1, concat=True, dropout=0.0, negative_slope=0.2),
+                  dict(num_inputs=POS, num_outputs=POS, num_heads=POS, concat=BOOL, dropout=DROP, negative_slope=NNF),
                   methods=fwd(lambda m: dict(X=f(5, 4), A=square_adj()), dict(X=_f_T, A=T()))),
     "GCN": E(lambda: dict(num_inputs=4, num_hiddens=4, num_outputs=2, dropout=0.5),
              dict(num_inputs=POS, num_hiddens=POS, num_outputs=POS, dropout=DROP),
@@ -510,7 +523,7 @@ REGISTRY: dict[str, E] = {
                                              dict(x=BAD(("str", "x"), ("symbol too big", [0, 5]),
                                                         ("negative", [0, -1]), ("float", [0.5, 1.0]),
                                                         ("2-D", [[0, 1]])))),
-                                 "sample": (lambda m: dict(n_steps=3, seed=0), dict(n_steps=POS, seed=SEED)),
+                                 "sample": (lambda m: dict(seq_len=3, seed=0), dict(seq_len=POS, seed=SEED)),
                                  "fit": (lambda m: dict(x=[0, 1, 1, 0], n_iter=2, tol=1e-6),
                                          dict(n_iter=POS, tol=NNF))}),
     # ----------------------------------------------------------------------------- optimization
@@ -565,7 +578,7 @@ REGISTRY: dict[str, E] = {
                             dict(vocab_size=POS, num_classes=POS, num_hiddens=POS, cell=CHOICE, embed_size=POS,
                                  forget_bias=FIN),
                             methods=fwd(lambda m: dict(X=ids(10, 2, 5)), dict(X=_ids_T))),
-    "generate": E(lambda: dict(model=d2l.RNNLM(vocab_size=len(small_vocab()), num_hiddens=4), vocab=small_vocab(),
+    "generate_text": E(lambda: dict(model=d2l.RNNLM(vocab_size=len(small_vocab()), num_hiddens=4), vocab=small_vocab(),
                                prefix="ab", num_tokens=3, mode="char", temperature=0.0, seed=0),
                   dict(model=MODULE, vocab=OBJ, prefix=BAD(("int", 3), ("empty", "")), num_tokens=POS, mode=CHOICE,
                        temperature=NNF, seed=SEED)),
@@ -576,10 +589,10 @@ REGISTRY: dict[str, E] = {
     "recall_task": E(lambda: dict(num_examples=5, seq_len=4, num_symbols=4, num_noise=4, seed=0),
                      dict(num_examples=POS, seq_len=POS, num_symbols=POS, num_noise=POS, seed=SEED)),
     "train_lm": E(lambda: dict(model=d2l.RNNLM(vocab_size=10, num_hiddens=4),
-                               train_loader=[(ids(10, 2, 5), ids(10, 2, 5))], num_epochs=1, lr=0.01,
+                               train_loader=[(ids(10, 2, 5), ids(10, 2, 5))], max_epochs=1, lr=0.01,
                                optimizer="adam", grad_clip=1.0, device="cpu"),
-                  dict(model=MODULE, train_loader=BAD(("int", 3), ("empty", [])), num_epochs=POS, lr=POSF,
-                       optimizer=CHOICE, grad_clip=POSF, device=BAD(("unknown", "nonsense")))),
+                  dict(model=MODULE, train_loader=BAD(("int", 3), ("empty", [])), max_epochs=POS, lr=POSF,
+                       optimizer=CHOICE, grad_clip=CLIP, device=BAD(("unknown", "nonsense")))),
     # ----------------------------------------------------------------------------- seq2seq
     "Decoder": E(note="an abstract base class: subclasses define forward"),
     "Encoder": E(note="an abstract base class: subclasses define forward"),
@@ -619,9 +632,9 @@ REGISTRY: dict[str, E] = {
     "train_seq2seq": E(lambda: dict(model=tiny_seq2seq(),
                                     train_loader=[(ids(10, 2, 5), torch.tensor([5, 3]), ids(10, 2, 4),
                                                    torch.tensor([4, 2]))],
-                                    num_epochs=1, lr=0.01, bos=1, device="cpu", grad_clip=1.0),
-                       dict(model=MODULE, train_loader=BAD(("int", 3), ("empty", [])), num_epochs=POS, lr=POSF,
-                            bos=NNI, device=BAD(("unknown", "nonsense")), grad_clip=POSF)),
+                                    max_epochs=1, lr=0.01, bos=1, device="cpu", grad_clip=1.0),
+                       dict(model=MODULE, train_loader=BAD(("int", 3), ("empty", [])), max_epochs=POS, lr=POSF,
+                            bos=NNI, device=BAD(("unknown", "nonsense")), grad_clip=CLIP)),
     # ----------------------------------------------------------------------------- svm
     "KernelSVM": E(lambda: dict(kernel="rbf", C=1.0, gamma=1.0, degree=3, coef0=1.0, tol=1e-3, max_iter=100),
                    dict(kernel=CHOICE, C=POSF, gamma=POSF, degree=POS, coef0=FIN, tol=POSF, max_iter=POS),
@@ -660,12 +673,12 @@ REGISTRY: dict[str, E] = {
                                                                                           __import__("datetime").date(
                                                                                               1900, 1, 1))))),
     "kjv_verses": E(),
-    "lm_loader": E(lambda: dict(ids=list(range(30)), num_steps=4, batch_size=2, shuffle=True, seed=0),
+    "lm_loader": E(lambda: dict(ids=list(range(30)), seq_len=4, batch_size=2, shuffle=True, seed=0),
                    dict(ids=BAD(("str", "x"), ("float", [0.5, 1.5]), ("2-D", [[0, 1]]), ("negative", [0, -1])),
-                        num_steps=POS, batch_size=POS, shuffle=BOOL, seed=SEED)),
-    "lm_windows": E(lambda: dict(ids=list(range(30)), num_steps=4),
-                    dict(ids=BAD(("str", "x"), ("float", [0.5, 1.5]), ("2-D", [[0, 1]])), num_steps=POS),
-                    extra=[("num_steps too long", "num_steps", dict(num_steps=40))]),
+                        seq_len=POS, batch_size=POS, shuffle=BOOL, seed=SEED)),
+    "lm_windows": E(lambda: dict(ids=list(range(30)), seq_len=4),
+                    dict(ids=BAD(("str", "x"), ("float", [0.5, 1.5]), ("2-D", [[0, 1]])), seq_len=POS),
+                    extra=[("seq_len too long", "seq_len", dict(seq_len=40))]),
     "load_corpus": E(lambda: dict(name="kjv", max_chars=100), dict(name=CHOICE, max_chars=POS)),
     "pad_batch": E(lambda: dict(sequences=[[1, 2], [3]], length=3, pad=0, eos=None),
                    dict(sequences=BAD(("int", 3), ("strings", ["ab"])), length=POS, pad=NNI, eos=NNI)),
@@ -748,26 +761,56 @@ REGISTRY: dict[str, E] = {
     "random_affine": E(lambda: dict(X=torch.rand(2, 1, 4, 4), max_degrees=10.0, max_shift=0.1,
                                     generator=torch.Generator().manual_seed(0)),
                        dict(X=T("float"), max_degrees=NNF, max_shift=NNF, generator=BAD(("int", 3),))),
-    "synthetic_scenes": E(lambda: dict(num_scenes=2, size=16, max_objects=2, min_side=4, max_side=8, noise=0.05,
+    "synthetic_scenes": E(lambda: dict(num_scenes=2, image_size=16, max_objects=2, min_side=4, max_side=8, noise=0.05,
                                        seed=0),
-                          dict(num_scenes=POS, size=POS, max_objects=POS, min_side=POS, max_side=POS, noise=NNF,
+                          dict(num_scenes=POS, image_size=POS, max_objects=POS, min_side=POS, max_side=POS, noise=NNF,
                                seed=SEED),
                           extra=[("min_side > max_side", "min_side", dict(min_side=9)),
                                  ("max_side > size", "max_side", dict(max_side=20))]),
     # ----------------------------------------------------------------------------- vit
-    "PatchEmbedding": E(lambda: dict(img_size=8, patch_size=4, in_channels=1, num_hiddens=8),
-                        dict(img_size=POS, patch_size=POS, in_channels=POS, num_hiddens=POS),
+    "PatchEmbedding": E(lambda: dict(image_size=8, patch_size=4, in_channels=1, num_hiddens=8),
+                        dict(image_size=POS, patch_size=POS, in_channels=POS, num_hiddens=POS),
                         methods=fwd(lambda m: dict(X=f(2, 1, 8, 8)), dict(X=_f_T)),
-                        extra=[("patch does not divide", "img_size", dict(img_size=10))]),
-    "ViT": E(lambda: dict(img_size=8, patch_size=4, in_channels=1, num_hiddens=8, num_heads=2, ffn_num_hiddens=16,
+                        extra=[("patch does not divide", "image_size", dict(image_size=10))]),
+    "ViT": E(lambda: dict(image_size=8, patch_size=4, in_channels=1, num_hiddens=8, num_heads=2, ffn_num_hiddens=16,
                           num_layers=1, num_classes=3, dropout=0.1),
-             dict(img_size=POS, patch_size=POS, in_channels=POS, num_hiddens=POS, num_heads=POS, ffn_num_hiddens=POS,
+             dict(image_size=POS, patch_size=POS, in_channels=POS, num_hiddens=POS, num_heads=POS, ffn_num_hiddens=POS,
                   num_layers=POS, num_classes=POS, dropout=DROP),
              methods=fwd(lambda m: dict(X=f(2, 1, 8, 8)),
                          dict(X=BAD(("str", "x"), ("3-D", torch.ones(1, 8, 8)), ("wrong size", torch.ones(2, 1, 4, 4)),
                                     ("int dtype", torch.ones(2, 1, 8, 8, dtype=torch.long)))))),
     "patchify": E(lambda: dict(X=f(2, 1, 8, 8), patch_size=4),
                   dict(X=T("float"), patch_size=POS), extra=[("does not divide", "patch_size", dict(patch_size=3))]),
+    # ----------------------------------------------------------------------------- added with issue 18's merge
+    "LRScheduler": E(lambda: dict(scheduler=step_scheduler(), every="epoch", monitor=None),
+                     dict(scheduler=OBJ, every=CHOICE, monitor=BAD(("without a plateau scheduler", "val_loss"),
+                                                                     ("int", 3)))),
+    "LambdaCallback": E(lambda: dict(on_fit_start=None, on_batch_end=lambda t, loss: None,
+                                     on_epoch_end=None, on_fit_end=None),
+                        dict(on_fit_start=CALL, on_batch_end=CALL, on_epoch_end=CALL, on_fit_end=CALL)),
+    "pretrain": E(lambda: dict(model=tiny_bert(), loader=tiny_pretrain_loader(), max_epochs=1, lr=1e-3,
+                               weight_decay=0.01, warmup=0.1, eval_batch=None, eval_every=None, device="cpu"),
+                  dict(model=MODULE, loader=BAD(("int", 3), ("empty", [])), max_epochs=POS, lr=POSF,
+                       weight_decay=NNF, warmup=FRAC, eval_batch=BAD(("str", "x"), ("too short", [1, 2])),
+                       eval_every=POS)),
+    "pretrain_accuracy": E(lambda: dict(model=tiny_bert(), batch=next(iter(tiny_pretrain_loader()))),
+                           dict(model=MODULE, batch=BAD(("str", "x"), ("too short", [torch.zeros(2)])))),
+    "generate": E(lambda: dict(generator=d2l.mlp_generator(latent_dim=2, num_outputs=3), z=f(4, 2)),
+                  dict(generator=MODULE, z=BAD(("str", "x"), ("1-D", f(4))))),
+    "cache_dir": E(),
+    "cached": E(lambda: dict(key="fuzz-valid-call",
+                             build=lambda: (np.zeros((2, 4), np.float32), np.zeros(2, np.int64), 2)),
+                dict(key=BAD(("int", 3), ("empty", ""), ("a path", "a/b")), build=CALL)),
+    "stratified_split": E(lambda: dict(y=np.array([0, 1] * 10), test_fraction=0.25, seed=0),
+                          dict(y=BAD(("floats", np.linspace(0, 1, 20)), ("2-D", np.zeros((4, 5), int))),
+                               test_fraction=FRAC, seed=SEED)),
+    "grid_2d": E(lambda: dict(xlim=(0.0, 1.0), ylim=(-1.0, 1.0), resolution=5),
+                 dict(xlim=BAD(("str", "x"), ("reversed", (1.0, 0.0)), ("nan", (NAN, 1.0))),
+                      ylim=BAD(("str", "x"), ("one number", (1.0,))), resolution=POS)),
+    "dishonest_casino": E(lambda: dict(p_switch_to_loaded=0.05, p_switch_to_fair=0.1, p_six=0.5),
+                          dict(p_switch_to_loaded=PROB, p_switch_to_fair=PROB, p_six=PROB)),
+    "random_hmm": E(lambda: dict(num_states=2, num_symbols=3, seed=0),
+                    dict(num_states=POS, num_symbols=POS, seed=SEED)),
 }
 
 _TRANSLATION = []
@@ -778,73 +821,6 @@ def _translation():
         _TRANSLATION.append(d2l.translation_data([("ab", "ba"), ("cd", "dc"), ("ef", "fe"), ("gh", "hg")],
                                                  num_examples=4, test_fraction=0.25))
     return _TRANSLATION[0]
-
-
-# Cases that fail only because another helper of issue 18 has not merged yet: the training loop
-# (training.py, callbacks.py, train_lm, train_seq2seq, fit_nodes, train_gan) is being rewritten onto
-# the Trainer with its own validation. Strict xfail: each must start passing once that lands, and
-# then this set is deleted.
-PENDING_OTHER_HELPER: set[str] = {
-    "EarlyStopping-min_delta-inf",
-    "EarlyStopping-min_delta-str",
-    "EarlyStopping-monitor-int",
-    "EarlyStopping-monitor-object",
-    "EarlyStopping-restore_best-None",
-    "EarlyStopping-restore_best-int",
-    "EarlyStopping-restore_best-str",
-    "LivePlot-every-bool",
-    "LivePlot-every-float",
-    "LivePlot-every-negative",
-    "LivePlot-every-str",
-    "LivePlot-every-zero",
-    "Trainer-grad_clip-inf",
-    "Trainer-grad_clip-str",
-    "Trainer-metrics-list",
-    "Trainer-metrics-str",
-    "accuracy-y-str",
-    "accuracy-y_hat-str",
-    "fit_nodes-data-object",
-    "fit_nodes-data-str",
-    "fit_nodes-lr-zero",
-    "fit_nodes-model-object",
-    "fit_nodes-model-str",
-    "train_gan-X-inf",
-    "train_gan-X-nan",
-    "train_gan-betas-one",
-    "train_gan-betas-out of range",
-    "train_gan-betas-str",
-    "train_gan-lr_d-inf",
-    "train_gan-lr_d-nan",
-    "train_gan-lr_d-negative",
-    "train_gan-lr_d-str",
-    "train_gan-lr_d-zero",
-    "train_gan-lr_g-inf",
-    "train_gan-lr_g-nan",
-    "train_gan-lr_g-negative",
-    "train_gan-lr_g-str",
-    "train_gan-lr_g-zero",
-    "train_gan-seed-float",
-    "train_gan-seed-huge",
-    "train_gan-seed-negative",
-    "train_gan-seed-str",
-    "train_lm-grad_clip-inf",
-    "train_lm-grad_clip-str",
-    "train_lm-lr-inf",
-    "train_lm-lr-str",
-    "train_lm-model-object",
-    "train_lm-model-str",
-    "train_lm-train_loader-int",
-    "train_seq2seq-grad_clip-inf",
-    "train_seq2seq-grad_clip-nan",
-    "train_seq2seq-grad_clip-negative",
-    "train_seq2seq-grad_clip-str",
-    "train_seq2seq-grad_clip-zero",
-    "train_seq2seq-lr-inf",
-    "train_seq2seq-lr-str",
-    "train_seq2seq-train_loader-int",
-    "uses_channels_last-device-int",
-    "uses_channels_last-device-unknown",
-}
 
 
 # ---------------------------------------------------------------------------------------- cases
@@ -930,11 +906,6 @@ def check_one(name, target, arg, value):
 CASES = _cases()
 
 
-def test_pending_list_names_real_cases():
-    stale = PENDING_OTHER_HELPER - {c[0] for c in CASES}
-    assert not stale, f"PENDING_OTHER_HELPER names cases that do not exist: {sorted(stale)}"
-
-
 def test_registry_covers_every_public_callable():
     missing = [n for n in public_callables() if n not in REGISTRY]
     stale = [n for n in REGISTRY if n not in public_callables()]
@@ -965,10 +936,9 @@ def test_valid_call_works(name):
     plt.close("all")
 
 
-_PENDING = pytest.mark.xfail(strict=True, reason="pending: the Trainer rewrite of issue 18 (PENDING_OTHER_HELPER)")
 
 
-@pytest.mark.parametrize("case", [pytest.param(c, id=c[0], marks=[_PENDING] if c[0] in PENDING_OTHER_HELPER else [])
+@pytest.mark.parametrize("case", [pytest.param(c, id=c[0], marks=[])
                                   for c in CASES])
 def test_bad_argument_is_refused_by_name(case):
     cid, name, target, arg, value = case
@@ -1054,8 +1024,7 @@ def test_forward_reads_no_tensor_values(name, monkeypatch):
 # Losses and helpers that run on every training step follow the same rule as forward.
 _PER_STEP = ["sequence_loss", "elbo_loss", "gaussian_kl", "discriminator_loss", "generator_loss", "masked_softmax",
              "teacher_inputs", "batch_norm", "causal_valid_lens", "add_noise", "random_affine", "affine_transform",
-             pytest.param("pretrain_loss", marks=pytest.mark.xfail(
-                 strict=True, reason="float(mlm_weights.sum()) guards 0/0; BERT pretraining is the Trainer helper's"))]
+             "pretrain_loss"]
 
 
 @pytest.mark.parametrize("name", _PER_STEP)
