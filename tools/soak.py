@@ -2,6 +2,7 @@
 
     .venv/bin/python tools/soak.py --minutes 10                  # the default sample, 10 minutes
     .venv/bin/python tools/soak.py --minutes 5 notebooks/ch05_convolution/03_filtering_photographs.ipynb
+    .venv/bin/python tools/soak.py --minutes 3 --synthetic 300 --label "ipykernel 6.31.0: 300 trivial cells"
 
 A benchmark, not a test: it reports and never fails. Each run executes one notebook in a fresh
 kernel through the call the book build makes (myst-nb's cache mode calls jupyter-cache's
@@ -54,11 +55,26 @@ def _timeouts():
     return module
 
 
-def _stamp(text: str) -> float:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))  # Python 3.10 too.timestamp()
+def _stamp(value) -> float:
+    if isinstance(value, datetime):
+        return value.timestamp()
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()  # Python 3.10 too
 
 
-def run_once(path: Path, timeout: int) -> dict:
+SYNTHETIC = "synthetic"
+
+
+def synthetic_notebook(cells: int):
+    """A notebook of ``cells`` trivial cells: many requests and replies a second, where a race
+    between them has many chances (the book's notebooks send one or two a second)."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(f"x = {i}") for i in range(cells)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return nb
+
+
+def run_once(path: Path | str, timeout: int, cells: int = 0) -> dict:
     """Execute ``path`` once in a fresh kernel: per-cell seconds, the gaps around each request,
     and the error if any. Kernel times come from nbclient's ``record_timing``, client times from
     its hooks (the same client, only observed)."""
@@ -73,11 +89,11 @@ def run_once(path: Path, timeout: int) -> dict:
     def on_cell_executed(cell, cell_index, execute_reply):
         received[cell_index] = time.time()
 
-    nb = nbformat.read(str(path), as_version=4)
+    nb = synthetic_notebook(cells) if path == SYNTHETIC else nbformat.read(str(path), as_version=4)
     start = time.monotonic()
-    result = single_nb_execution(nb, cwd=str(path.parent), timeout=timeout, allow_errors=False,
-                                 meta_override=True, record_timing=True,
-                                 on_cell_complete=on_cell_complete, on_cell_executed=on_cell_executed)
+    cwd = ROOT if path == SYNTHETIC else path.parent
+    result = single_nb_execution(nb, cwd=str(cwd), timeout=timeout, allow_errors=False, meta_override=True,
+                                 record_timing=True, on_cell_complete=on_cell_complete, on_cell_executed=on_cell_executed)
     wall = time.monotonic() - start
     cells, gaps, previous = [], [], None
     for index, cell in enumerate(nb.cells):
@@ -101,6 +117,9 @@ def main(argv=None) -> int:
                     help="the first notebook runs this many times per round (default 2)")
     ap.add_argument("--wait", type=float, default=5.0, help="a message this late is a stall, seconds (default 5)")
     ap.add_argument("--slow", type=float, default=3.0, help="cell slower than this x the notebook's measured time")
+    ap.add_argument("--synthetic", type=int, default=0, metavar="CELLS",
+                    help="instead of notebooks, run a notebook of this many trivial cells over and over")
+    ap.add_argument("--synthetic-timeout", type=int, default=10, help="its per-cell timeout, seconds (default 10)")
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--label", help="the section's heading (default: the ipykernel version); a run replaces "
                     "the section of the same heading")
@@ -109,7 +128,7 @@ def main(argv=None) -> int:
     timeouts = _timeouts()
     measured = timeouts.measured_seconds(ROOT)
     os.environ["D2LITE_HEADLESS"] = "1"  # as tools/build_book.py
-    paths = [Path(p).resolve() for p in args.notebooks]
+    paths = [SYNTHETIC] if args.synthetic else [Path(p).resolve() for p in args.notebooks]
     schedule = [paths[0]] * args.first_weight + paths[1:]
     stats = {p: {"runs": 0, "cells": 0, "walls": [], "max_cell": 0.0, "waits": [], "stalls": []} for p in paths}
     deadline = time.monotonic() + 60 * args.minutes
@@ -118,10 +137,14 @@ def main(argv=None) -> int:
     while time.monotonic() < deadline:
         path = schedule[i % len(schedule)]
         i += 1
-        rel = path.resolve().relative_to(ROOT).as_posix()
-        seconds = measured.get(rel)
-        timeout = timeouts.cell_timeout(seconds, 120)
-        r = run_once(ROOT / rel, timeout)
+        if path == SYNTHETIC:
+            rel, seconds, timeout = f"{args.synthetic} trivial cells", None, args.synthetic_timeout
+            r = run_once(SYNTHETIC, timeout, args.synthetic)
+        else:
+            rel = path.resolve().relative_to(ROOT).as_posix()
+            seconds = measured.get(rel)
+            timeout = timeouts.cell_timeout(seconds, 120)
+            r = run_once(ROOT / rel, timeout)
         s = stats[path]
         s["runs"] += 1
         s["cells"] += len(r["cells"])
@@ -137,7 +160,7 @@ def main(argv=None) -> int:
                               ("client", "the client sent the request")):
                 if g[key] > args.wait:
                     problems.append(f"cell {g['cell']}: {what} {g[key]:.1f} s late")
-        limit = max(20.0, args.slow * (seconds or 60.0))
+        limit = max(20.0, args.slow * (seconds or 60.0)) if path != SYNTHETIC else timeout / 2
         problems += [f"cell took {c:.0f} s" for c in r["cells"] if c > limit]
         s["stalls"] += [f"run {s['runs']}: {p}" for p in problems]
         print(f"{rel}: {r['wall']:.1f} s, {len(r['cells'])} cells, max wait "
@@ -176,9 +199,14 @@ def write_report(args, stats, measured, elapsed) -> None:
     for path, s in stats.items():
         if not s["runs"]:
             continue
-        rel = path.resolve().relative_to(ROOT).as_posix()
-        sec = measured.get(rel)
-        lines.append(f"| `{rel}` | {sec if sec is not None else '—'} | {timeouts.cell_timeout(sec, 120)} | {s['runs']} "
+        if path == SYNTHETIC:
+            rel, sec, limit = f"{args.synthetic} trivial cells (`--synthetic`)", None, args.synthetic_timeout
+        else:
+            rel = path.resolve().relative_to(ROOT).as_posix()
+            sec = measured.get(rel)
+            limit = timeouts.cell_timeout(sec, 120)
+            rel = f"`{rel}`"
+        lines.append(f"| {rel} | {sec if sec is not None else '—'} | {limit} | {s['runs']} "
                      f"| {s['cells']} | {statistics.median(s['walls']):.1f}, {max(s['walls']):.1f} "
                      f"| {s['max_cell']:.1f} | {max(s['waits'], default=0) * 1000:.0f} | {len(s['stalls'])} |")
     details = [d for s in stats.values() for d in s["stalls"]]
