@@ -137,8 +137,12 @@ def test_wheel_holds_every_module_and_declares_the_dependencies(wheel):
         metadata = z.read(meta).decode()
     missing = sorted(f"d2lite/{p.name}" for p in PACKAGE.glob("*.py") if f"d2lite/{p.name}" not in names)
     assert not missing, f"the wheel lacks {missing}"
-    requires = {line.split(":", 1)[1].strip() for line in metadata.splitlines() if line.startswith("Requires-Dist:")}
-    assert {str(r) for r in DEPENDENCIES} <= requires
+    def key(r: Requirement):
+        return canonicalize_name(r.name), str(r.specifier), str(r.marker or "")
+
+    requires = {key(Requirement(line.split(":", 1)[1])) for line in metadata.splitlines()
+                if line.startswith("Requires-Dist:")}
+    assert {key(r) for r in DEPENDENCIES} <= requires
     assert {"book", "test", "notebooks"} <= {line.split(":", 1)[1].strip() for line in metadata.splitlines()
                                             if line.startswith("Provides-Extra:")}
 
