@@ -3,6 +3,7 @@
     .venv/bin/python tools/soak.py --minutes 10                  # the default sample, 10 minutes
     .venv/bin/python tools/soak.py --minutes 5 notebooks/ch05_convolution/03_filtering_photographs.ipynb
     .venv/bin/python tools/soak.py --minutes 3 --synthetic 300 --label "ipykernel 6.31.0: 300 trivial cells"
+    .venv/bin/python tools/soak.py --minutes 1 --synthetic 100 --output-widget --label "...: Output widget"
 
 A benchmark, not a test: it reports and never fails. Each run executes one notebook in a fresh
 kernel through the call the book build makes (myst-nb's cache mode calls jupyter-cache's
@@ -64,17 +65,30 @@ def _stamp(value) -> float:
 SYNTHETIC = "synthetic"
 
 
-def synthetic_notebook(cells: int):
+# What d2lite.Explorer.live() does on each redraw: an image shown through an ipywidgets Output.
+OUTPUT_SETUP = ("import base64, os\nimport ipywidgets as widgets\nfrom IPython.display import display\n"
+                "out = widgets.Output()\ndisplay(out)\npng = base64.b64encode(os.urandom(60_000)).decode()")
+OUTPUT_CELL = ("with out:\n    out.clear_output(wait=True)\n"
+               "    display({'image/png': png, 'text/plain': 'an image'}, raw=True)")
+
+
+def synthetic_notebook(cells: int, output_widget: bool = False):
     """A notebook of ``cells`` trivial cells: many requests and replies a second, where a race
-    between them has many chances (the book's notebooks send one or two a second)."""
+    between them has many chances (the book's notebooks send one or two a second). With
+    ``output_widget`` each cell shows a 60 kB image through an ipywidgets ``Output``, as the
+    book's live explorers do."""
     import nbformat
 
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(f"x = {i}") for i in range(cells)])
+    if output_widget:
+        sources = [OUTPUT_SETUP] + [OUTPUT_CELL] * cells
+    else:
+        sources = [f"x = {i}" for i in range(cells)]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src) for src in sources])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     return nb
 
 
-def run_once(path: Path | str, timeout: int, cells: int = 0) -> dict:
+def run_once(path: Path | str, timeout: int, cells: int = 0, output_widget: bool = False) -> dict:
     """Execute ``path`` once in a fresh kernel: per-cell seconds, the gaps around each request,
     and the error if any. Kernel times come from nbclient's ``record_timing``, client times from
     its hooks (the same client, only observed)."""
@@ -89,7 +103,7 @@ def run_once(path: Path | str, timeout: int, cells: int = 0) -> dict:
     def on_cell_executed(cell, cell_index, execute_reply):
         received[cell_index] = time.time()
 
-    nb = synthetic_notebook(cells) if path == SYNTHETIC else nbformat.read(str(path), as_version=4)
+    nb = synthetic_notebook(cells, output_widget) if path == SYNTHETIC else nbformat.read(str(path), as_version=4)
     start = time.monotonic()
     cwd = ROOT if path == SYNTHETIC else path.parent
     result = single_nb_execution(nb, cwd=str(cwd), timeout=timeout, allow_errors=False, meta_override=True,
@@ -109,6 +123,12 @@ def run_once(path: Path | str, timeout: int, cells: int = 0) -> dict:
     return {"wall": wall, "cells": cells, "gaps": gaps, "error": error}
 
 
+def _synthetic_name(args) -> str:
+    if args.output_widget:
+        return f"{args.synthetic} cells, each an image through an Output widget (`--synthetic --output-widget`)"
+    return f"{args.synthetic} trivial cells (`--synthetic`)"
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("notebooks", nargs="*", default=DEFAULT, help="notebooks to cycle through (default: a sample)")
@@ -120,6 +140,8 @@ def main(argv=None) -> int:
     ap.add_argument("--synthetic", type=int, default=0, metavar="CELLS",
                     help="instead of notebooks, run a notebook of this many trivial cells over and over")
     ap.add_argument("--synthetic-timeout", type=int, default=10, help="its per-cell timeout, seconds (default 10)")
+    ap.add_argument("--output-widget", action="store_true",
+                    help="the synthetic cells show an image through an ipywidgets Output (as d2lite's explorers)")
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--label", help="the section's heading (default: the ipykernel version); a run replaces "
                     "the section of the same heading")
@@ -138,8 +160,8 @@ def main(argv=None) -> int:
         path = schedule[i % len(schedule)]
         i += 1
         if path == SYNTHETIC:
-            rel, seconds, timeout = f"{args.synthetic} trivial cells", None, args.synthetic_timeout
-            r = run_once(SYNTHETIC, timeout, args.synthetic)
+            rel, seconds, timeout = _synthetic_name(args), None, args.synthetic_timeout
+            r = run_once(SYNTHETIC, timeout, args.synthetic, args.output_widget)
         else:
             rel = path.resolve().relative_to(ROOT).as_posix()
             seconds = measured.get(rel)
@@ -200,7 +222,7 @@ def write_report(args, stats, measured, elapsed) -> None:
         if not s["runs"]:
             continue
         if path == SYNTHETIC:
-            rel, sec, limit = f"{args.synthetic} trivial cells (`--synthetic`)", None, args.synthetic_timeout
+            rel, sec, limit = _synthetic_name(args), None, args.synthetic_timeout
         else:
             rel = path.resolve().relative_to(ROOT).as_posix()
             sec = measured.get(rel)
