@@ -1,7 +1,7 @@
 """Sphinx extension: the rendered book needs no network.
 
 Sphinx's default loads MathJax from a CDN. This serves MathJax 3 from the built site instead,
-copied from the ``django-static-mathjax`` wheel that requirements.txt installs (it ships
+copied from the ``django-static-mathjax`` wheel of pyproject.toml's ``book`` extra (it ships
 MathJax's distribution files and nothing else that the book uses; it needs no Django).
 
 Jupyter Book 1 also adds thebe (live code through a remote Binder kernel), which loads its
@@ -21,7 +21,7 @@ def _mathjax_es5() -> Path:
     spec = importlib.util.find_spec("mathjax")
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("MathJax for the offline book is missing: pip install django-static-mathjax "
-                           "(it is in requirements.txt)")
+                           "(pyproject.toml, extra book)")
     es5 = Path(next(iter(spec.submodule_search_locations))) / "static" / "mathjax" / "es5"
     if not (es5 / "tex-mml-chtml.js").exists():
         raise RuntimeError(f"expected MathJax's tex-mml-chtml.js under {es5}, found none")
