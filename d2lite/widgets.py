@@ -91,14 +91,22 @@ class Explorer:
         import ipywidgets as widgets
         from IPython.display import display
 
+        from .plotting import live_frontend
+
         out = widgets.Output()
+        # Headless (tests, the book build: D2LITE_HEADLESS=1) nobody sees the widget, so nothing is
+        # sent through it: images routed through an Output widget make the executing client miss
+        # a reply now and then and sit until the cell's timeout (measured: about 1 cell in 10 with
+        # ipykernel 6 and 7 alike, benchmarks/soak.md). The controls still redraw the figure.
+        watched = live_frontend()
 
         def refresh(_change=None):
             t = time.perf_counter()
             self.update()
-            with out:
-                out.clear_output(wait=True)  # wait=True: swap the image without a blank flash
-                display(self.fig)  # renders the PNG: usually the costly part
+            if watched:
+                with out:
+                    out.clear_output(wait=True)  # wait=True: swap the image without a blank flash
+                    display(self.fig)  # renders the PNG: usually the costly part
             return time.perf_counter() - t
 
         seconds = refresh()

@@ -182,7 +182,10 @@ def lab(tmp_path_factory):
            "--LabApp.extension_manager=readonly", "--allow-root"]
     (ROOT / "_build").mkdir(exist_ok=True)
     log = open(ROOT / "_build" / "jupyterlab-test.log", "w")
-    proc = subprocess.Popen(cmd, cwd=root, stdout=log, stderr=subprocess.STDOUT)
+    # A reader's JupyterLab: not headless (the tests' D2LITE_HEADLESS=1 would keep the sliders'
+    # figures out of their Output widgets, see d2lite.Explorer.live).
+    env = {k: v for k, v in os.environ.items() if k != "D2LITE_HEADLESS"}
+    proc = subprocess.Popen(cmd, cwd=root, stdout=log, stderr=subprocess.STDOUT, env=env)
     base = f"http://127.0.0.1:{port}"
     for _ in range(120):
         try:
