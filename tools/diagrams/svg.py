@@ -96,17 +96,20 @@ class Diagram:
         self.items.append(f'<polyline points="{pts}" fill="none" stroke="{color}" '
                           f'stroke-width="{width}"{dash}/>')
 
+    def _head(self, x1, y1, angle, color):
+        """The book's one arrow head: a filled triangle with its tip at (x1, y1)."""
+        head = [(x1, y1)] + [(x1 - 9 * math.cos(angle + s * 0.4),
+                              y1 - 9 * math.sin(angle + s * 0.4)) for s in (-1, 1)]
+        self.items.append('<polygon points="' + " ".join(f"{x:.1f},{y:.1f}" for x, y in head)
+                          + f'" fill="{color}"/>')
+
     def arrow(self, *points, label="", color=INK, dashed=False, width=1.5,
               label_at=0.5, label_dx=0, label_dy=-10, size=FONT_SIZE - 2):
         """An arrow through ``points`` (at least two (x, y) pairs), head at the last one."""
         pts = [tuple(p) for p in points]
         self.line(pts, color=color, width=width, dashed=dashed)
         (x0, y0), (x1, y1) = pts[-2], pts[-1]
-        angle = math.atan2(y1 - y0, x1 - x0)
-        head = [(x1, y1)] + [(x1 - 9 * math.cos(angle + s * 0.4),
-                              y1 - 9 * math.sin(angle + s * 0.4)) for s in (-1, 1)]
-        self.items.append('<polygon points="' + " ".join(f"{x:.1f},{y:.1f}" for x, y in head)
-                          + f'" fill="{color}"/>')
+        self._head(x1, y1, math.atan2(y1 - y0, x1 - x0), color)
         if label:
             i = min(int(label_at * (len(pts) - 1)), len(pts) - 2)
             (ax, ay), (bx, by) = pts[i], pts[i + 1]
@@ -120,11 +123,7 @@ class Diagram:
         dash = ' stroke-dasharray="5 4"' if dashed else ""
         self.items.append(f'<path d="M {x0:.1f} {y0:.1f} Q {cx:.1f} {cy:.1f} {x1:.1f} {y1:.1f}" '
                           f'fill="none" stroke="{color}" stroke-width="1.5"{dash}/>')
-        angle = math.atan2(y1 - cy, x1 - cx)
-        head = [(x1, y1)] + [(x1 - 9 * math.cos(angle + s * 0.4),
-                              y1 - 9 * math.sin(angle + s * 0.4)) for s in (-1, 1)]
-        self.items.append('<polygon points="' + " ".join(f"{x:.1f},{y:.1f}" for x, y in head)
-                          + f'" fill="{color}"/>')
+        self._head(x1, y1, math.atan2(y1 - cy, x1 - cx), color)
         if label:
             self.text((x0 + 2 * cx + x1) / 4, (y0 + 2 * cy + y1) / 4 + label_dy, label,
                       size=FONT_SIZE - 2, color=color)
