@@ -4,7 +4,8 @@ term is in book/glossary.md, and is the Chinese the glossary gives for that Engl
 The rule for what counts as a term (pure text, no notebook is executed):
 
 * a parenthesis, ASCII ``( )`` or full-width ``（ ）``, directly after a Latin word (optionally
-  closed emphasis ``*``/``_``/backtick and one space between): "*gradient descent* (梯度下降)";
+  closed emphasis ``*``/``_``/backtick and up to three spaces or a line break between, citations
+  ``{cite:p}`key``` removed first): "*gradient descent* (梯度下降)";
 * its content split at ``,`` ``，`` ``、`` ``/`` ``;`` ``；`` into parts; a part is a Chinese term
   when it is a run of 1-10 CJK characters (hyphens allowed inside), optionally with one Latin token
   attached ("KL散度", "Sigmoid 型函数", "死亡 ReLU"); other parts (English, citations, "the
@@ -34,7 +35,7 @@ CJK = "\u3400-\u4dbf\u4e00-\u9fff"
 LATIN_TOKEN = r"[A-Za-z0-9][A-Za-z0-9\-–]*"
 CJK_RUN = rf"[{CJK}](?:[{CJK}\-–]*[{CJK}])?"
 TERM = re.compile(rf"^(?:{LATIN_TOKEN} ?)?(?P<cjk>{CJK_RUN})(?: ?{LATIN_TOKEN})?$")
-PAREN = re.compile(r"(?P<pre>[A-Za-z][A-Za-z0-9'’\-–]*)[*_`]*[ ]?[(（](?P<body>[^()（）\n]*)[)）]")
+PAREN = re.compile(r"(?P<pre>[A-Za-z][A-Za-z0-9'’\-–]*)[*_`]*\s{0,3}[(（](?P<body>[^()（）\n]*)[)）]")
 SPLIT = re.compile(r"[,，、/;；]")
 MAX_CJK = 10
 
@@ -52,6 +53,7 @@ NOT_TERMS = {
     "高维空间的秩序": "a quoted motto of the notes ('order in high dimensions'), not a term",
     "隐藏层少": "the notes' phrase 'few hidden units' for the bottleneck, not a term",
     "先采样再聚合": "the notes' phrase 'sample first, then aggregate' for GraphSAGE, not a term",
+    "蝴蝶效应": "the butterfly effect, an image from chaos theory for 3.5's sensitivity, not a term of the book",
     "冬奥会": "the Winter Olympics, named in the preface, not a term",
     "惯性": "inertia, the physical image the notes use for momentum (动量 is the term), not a term",
     "内存布局": "a memory layout, an aside on the compiler, not a term of the book",
