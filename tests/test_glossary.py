@@ -10,8 +10,9 @@ The rule for what counts as a term (pure text, no notebook is executed):
   when it is a run of 1-10 CJK characters (hyphens allowed inside), optionally with one Latin token
   attached ("KL散度", "Sigmoid 型函数", "死亡 ReLU"); other parts (English, citations, "the
   notes' 高斯卷积", sentences with punctuation) are not terms and are not checked;
-* the parts listed in NOT_TERMS are quoted phrases of the author's notes, not terms; each carries
-  its reason.
+* the parts listed in NOT_TERMS are quoted phrases of the author's notes or everyday words (a
+  mosaic, a watermark), not terms; each carries its reason, and a listed phrase the book no
+  longer uses fails test_not_terms_are_still_used.
 
 A term fails when (a) it is not in the glossary's 中文 column, or (b) the English just before the
 parenthesis (the emphasised term when there is one, else the words before) ends with a glossary
