@@ -84,7 +84,11 @@ class TransformerEncoderBlock(nn.Module):
 
 
 class TransformerEncoder(Encoder):
-    """Token ids in, hidden states out: embedding × sqrt(d) + positional encoding, then blocks.
+    """Token ids in, hidden states out: embedding + sinusoidal positional encoding, then blocks.
+
+    The embeddings are *not* multiplied by sqrt(num_hiddens) as in Vaswani et al.: ``nn.Embedding``
+    starts each entry from N(0, 1), already the scale of the encoding's entries (in [-1, 1]),
+    so the sum keeps both the token and the position (section 9.1). The decoder does the same.
 
     Args:
         vocab_size, num_hiddens, num_heads, ffn_num_hiddens, num_layers: positive ints.
@@ -113,7 +117,7 @@ class TransformerEncoder(Encoder):
 
     def forward(self, X, valid_lens=None):
         tensor("X", X, 2, dtype="long", what=" (batch, T) of token ids")
-        # Embeddings start near unit scale / sqrt(d); scale up so the encoding does not swamp them.
+        # No sqrt(d) factor: N(0, 1) embeddings are already on the encoding's scale (see the docstring).
         X = self.pos_encoding(self.embedding(X))
         for blk in self.blocks:
             X = blk(X, valid_lens)
@@ -160,6 +164,8 @@ class TransformerDecoderBlock(nn.Module):
 
 class TransformerDecoder(Decoder):
     """A stack of decoder blocks and an output layer, with the :mod:`d2lite.encoder_decoder` decoder interface.
+
+    Like :class:`TransformerEncoder`, it adds the positional encoding to unscaled embeddings.
 
     ``init_state(enc_outputs, X_len)`` returns a fresh state; ``forward(Y_in, state)`` takes
     target ids (batch, T) and returns ``(logits (batch, T, vocab_size), state)``. Feeding all
