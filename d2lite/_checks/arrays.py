@@ -76,13 +76,7 @@ def as_tensor(name: str, a) -> torch.Tensor:
     if isinstance(a, torch.Tensor):
         return a
     if isinstance(a, (np.ndarray, list, tuple)):
-        try:
-            arr = np.asarray(a)
-        except ValueError:
-            raise ValueError(f"{name} must be a rectangular array of numbers, got ragged nesting") from None
-        if arr.dtype.kind not in "biuf":
-            raise TypeError(f"{name} must hold numbers, got dtype {arr.dtype}")
-        return torch.as_tensor(arr)
+        return torch.as_tensor(_number_array(name, a, "hold numbers"))
     raise TypeError(f"{name} must be a torch tensor or an array, got {type(a).__name__}")
 
 
@@ -109,13 +103,19 @@ def numeric_array(name: str, value) -> np.ndarray:
     """``value`` as a float array; strings, objects and ragged nesting are refused."""
     if hasattr(value, "detach"):
         value = value.detach().cpu().numpy()
+    return _number_array(name, value, "be an array of numbers").astype(float)
+
+
+def _number_array(name: str, value, must: str) -> np.ndarray:
+    """``value`` as a NumPy array of numbers (bool, int or float); ragged nesting and other dtypes
+    are refused, saying that ``name`` must ``must``."""
     try:
         a = np.asarray(value)
     except ValueError:
         raise ValueError(f"{name} must be a rectangular array of numbers, got ragged nesting") from None
     if a.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be an array of numbers, got dtype {a.dtype}")
-    return a.astype(float)
+        raise TypeError(f"{name} must {must}, got dtype {a.dtype}")
+    return a
 
 
 def float_array(name: str, a, ndim: int, *, what: str = "") -> np.ndarray:
