@@ -179,7 +179,8 @@ def attention_explorer(weights, src_tokens, tgt_tokens, *, title: str = "attenti
     ax_map.set_xticks(range(Tk), src_tokens, fontsize=7)
     ax_map.set_yticks(range(Tq), tgt_tokens, fontsize=7)
     ax_map.set(xlabel="keys (source)", ylabel="queries")
-    box = ax_map.add_patch(Rectangle((-0.5, -0.5), Tk, 1, fill=False, ec="red", lw=1.5))
+    # clip_on=False: the outline of the first and last rows would be half hidden by the axes edge
+    box = ax_map.add_patch(Rectangle((-0.5, -0.5), Tk, 1, fill=False, ec="red", lw=1.5, clip_on=False))
     bars = ax_bar.bar(range(Tk), W[0, 0, 0], color="#0072B2")
     ax_bar.set_xticks(range(Tk), src_tokens, fontsize=7)
     ax_bar.set(ylim=(0, 1), ylabel="weight")
