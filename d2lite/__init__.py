@@ -21,7 +21,7 @@ The folder reads like the toolbox's table of contents:
 ``vision``           tensor augmentation, boxes, IoU, anchors, NMS, synthetic scenes
 ``rnn``              n-gram and RNN/GRU/LSTM language models, perplexity, generation, recall task
 ``encoder_decoder``  the encoder–decoder interface: ``Encoder``, ``Decoder``, ``EncoderDecoder``
-``seq2seq``          GRU seq2seq, masked loss, training, greedy and beam search, BLEU
+``seq2seq``          GRU seq2seq (plain and Bahdanau), masked loss, training, greedy and beam search, BLEU
 ``attention``        masked softmax, additive/dot-product/multi-head attention, positions
 ``transformer``      Transformer encoder and decoder blocks and stacks
 ``bert``             BERT encoder, MLM and NSP heads, pretraining data and loop, classifier

@@ -1,4 +1,5 @@
-"""Sequence-to-sequence models: a GRU encoder–decoder, the masked loss, training, decoding and BLEU.
+"""Sequence-to-sequence models: a GRU encoder–decoder (plain, or with Bahdanau attention), the masked
+loss, training, decoding and BLEU.
 
 The models follow the encoder–decoder interface of :mod:`d2lite.encoder_decoder` (batch-first
 tensors), which the Transformer (:mod:`d2lite.transformer`) follows too.
@@ -18,10 +19,11 @@ from torch import nn
 from torch.nn import functional as F
 
 from ._checks import dropout_rate, module, positive_int, source_batch, tensor, token_index
+from .attention import AdditiveAttention
 from .encoder_decoder import Decoder, Encoder, EncoderDecoder
 
-__all__ = ["GRUDecoder", "GRUEncoder", "beam_search", "bleu", "exact_match", "greedy_decode", "sequence_loss",
-           "teacher_inputs", "train_seq2seq"]
+__all__ = ["BahdanauDecoder", "GRUDecoder", "GRUEncoder", "beam_search", "bleu", "exact_match", "greedy_decode",
+           "sequence_loss", "teacher_inputs", "train_seq2seq"]
 
 
 # ------------------------------------------------------------------------------ plain GRU seq2seq
@@ -91,6 +93,48 @@ class GRUDecoder(Decoder):
     def reorder_state(self, state, index):
         hidden, context = state
         return hidden.index_select(1, index), context.index_select(0, index)
+
+
+class BahdanauDecoder(GRUDecoder):
+    """GRU decoder with additive attention over the encoder outputs (Bahdanau et al., 2015).
+
+    At step ``t`` the query is the previous top-layer hidden state, the keys and values are the
+    encoder outputs (masked to ``X_len``), and the context is concatenated to the embedding of
+    the input token. ``state = (enc_outputs (B, S, H), hidden (num_layers, B, H), X_len (B,))``;
+    ``attention_weights`` holds the ``(B, T, S)`` weights of the last call.
+    """
+
+    def __init__(self, *, vocab_size: int, embed_size: int, num_hiddens: int, num_layers: int = 1,
+                 dropout: float = 0.0):
+        super().__init__(vocab_size=vocab_size, embed_size=embed_size, num_hiddens=num_hiddens,
+                         num_layers=num_layers, dropout=dropout)
+        self.attention = AdditiveAttention(query_size=num_hiddens, key_size=num_hiddens, num_hiddens=num_hiddens)
+        self.attention_weights = None
+
+    def init_state(self, enc_outputs, X_len):
+        outputs, _ = enc_outputs
+        hidden, _ = super().init_state(enc_outputs, X_len)
+        tensor("enc_outputs", outputs, 3, dtype="float", what=" (B, S, H)")
+        tensor("X_len", X_len, 1, dtype="long", shape=(outputs.shape[0],), what=" of valid lengths")
+        return outputs, hidden, X_len
+
+    def forward(self, Y_in, state):
+        enc_outputs, hidden, X_len = state
+        tensor("Y_in", Y_in, 2, dtype="long", what=" (B, T) of token indices")
+        if Y_in.shape[0] != enc_outputs.shape[0]:
+            raise ValueError(f"Y_in must be (B={enc_outputs.shape[0]}, T) token indices, got {tuple(Y_in.shape)}")
+        outputs, weights = [], []
+        for emb in self.embedding(Y_in).unbind(1):                                # (B, E): one step
+            context, w = self.attention(hidden[-1].unsqueeze(1), enc_outputs, enc_outputs, X_len)  # (B, 1, H)
+            out, hidden = self.rnn(torch.cat([emb.unsqueeze(1), context], dim=2), hidden)       # (B, 1, H)
+            outputs.append(out)
+            weights.append(w)                                                     # (B, 1, S)
+        self.attention_weights = torch.cat(weights, dim=1)                        # (B, T, S)
+        return self.dense(torch.cat(outputs, dim=1)), (enc_outputs, hidden, X_len)
+
+    def reorder_state(self, state, index):
+        enc_outputs, hidden, X_len = state
+        return enc_outputs.index_select(0, index), hidden.index_select(1, index), X_len.index_select(0, index)
 
 
 # ----------------------------------------------------------------------------------- loss, train

@@ -10,11 +10,11 @@ from d2lite import seq2seq as s2s
 BOS, EOS, PAD = 1, 2, 0
 
 
-def small_model(src_vocab=11, tgt_vocab=9, num_layers=1):
+def small_model(src_vocab=11, tgt_vocab=9, num_layers=1, decoder=s2s.GRUDecoder):
     torch.manual_seed(0)
     return ed.EncoderDecoder(
         s2s.GRUEncoder(vocab_size=src_vocab, embed_size=8, num_hiddens=16, num_layers=num_layers),
-        s2s.GRUDecoder(vocab_size=tgt_vocab, embed_size=8, num_hiddens=16, num_layers=num_layers))
+        decoder(vocab_size=tgt_vocab, embed_size=8, num_hiddens=16, num_layers=num_layers))
 
 
 def batch(B=5, S=7):
@@ -25,9 +25,10 @@ def batch(B=5, S=7):
     return X, X_len
 
 
+@pytest.mark.parametrize("decoder", [s2s.GRUDecoder, s2s.BahdanauDecoder])
 @pytest.mark.parametrize("num_layers", [1, 2])
-def test_shapes_and_incremental_equals_teacher_forced(num_layers):
-    model, (X, X_len) = small_model(num_layers=num_layers).eval(), batch()
+def test_shapes_and_incremental_equals_teacher_forced(num_layers, decoder):
+    model, (X, X_len) = small_model(num_layers=num_layers, decoder=decoder).eval(), batch()
     Y_in = torch.randint(0, 9, (5, 6))
     logits = model(X, X_len, Y_in)
     assert logits.shape == (5, 6, 9)
@@ -37,6 +38,37 @@ def test_shapes_and_incremental_equals_teacher_forced(num_layers):
         out, state = model.decoder(Y_in[:, t:t + 1], state)
         steps.append(out)
     assert torch.allclose(torch.cat(steps, 1), logits, atol=1e-5)
+
+
+def test_bahdanau_attends_within_source_length():
+    model, (X, X_len) = small_model(decoder=s2s.BahdanauDecoder).eval(), batch()
+    Y_in = torch.randint(0, 9, (5, 6))
+    model(X, X_len, Y_in)
+    w = model.decoder.attention_weights                              # (B, T, S)
+    assert w.shape == (5, 6, X.shape[1])
+    assert torch.allclose(w.sum(-1), torch.ones(5, 6))
+    assert (w[torch.arange(X.shape[1])[None, None, :].expand_as(w) >= X_len[:, None, None]] == 0).all()
+    # one step by hand: the query is the previous top-layer state, the context joins the embedding
+    dec = model.decoder
+    enc_outputs, hidden, _ = dec.init_state(model.encoder(X, X_len), X_len)
+    context, w0 = dec.attention(hidden[-1].unsqueeze(1), enc_outputs, enc_outputs, X_len)
+    out, _ = dec.rnn(torch.cat([dec.embedding(Y_in[:, :1]), context], dim=2), hidden)
+    assert torch.allclose(dec.dense(out), model(X, X_len, Y_in)[:, :1], atol=1e-6)
+    assert torch.allclose(w0, w[:, :1])
+
+
+def test_bahdanau_beam_search_reorders_state():
+    # num_layers == batch size: the default reorder_state could not tell the batch axis apart
+    model, (X, X_len) = small_model(num_layers=2, decoder=s2s.BahdanauDecoder), batch(B=2)
+    g_preds, g_scores = s2s.greedy_decode(model, X, X_len, bos=BOS, eos=EOS, max_len=5)
+    b_preds, b_scores = s2s.beam_search(model, X, X_len, bos=BOS, eos=EOS, max_len=5, beam_size=1)
+    assert b_preds == g_preds and torch.allclose(b_scores, g_scores, atol=1e-5)
+    _, b3_scores = s2s.beam_search(model, X, X_len, bos=BOS, eos=EOS, max_len=5, beam_size=3)
+    assert (b3_scores >= g_scores - 1e-5).all()
+    state = model.decoder.init_state(model.encoder(X, X_len), X_len)
+    picked = model.decoder.reorder_state(state, torch.tensor([1, 1, 0]))
+    assert [tuple(t.shape) for t in picked] == [(3, 7, 16), (2, 3, 16), (3,)]
+    assert torch.equal(picked[1][:, 2], state[1][:, 0]) and torch.equal(picked[2], X_len[[1, 1, 0]])
 
 
 def test_encoder_ignores_padding():
@@ -137,6 +169,11 @@ def test_bad_input_errors():
         s2s.beam_search(model, X, X_len, bos=BOS, eos=EOS, max_len=3, beam_size=0)
     with pytest.raises(TypeError, match="EncoderDecoder"):
         s2s.greedy_decode(torch.nn.Linear(2, 2), X, X_len, bos=BOS, eos=EOS, max_len=3)
+    bahdanau = small_model(decoder=s2s.BahdanauDecoder)
+    with pytest.raises(ValueError, match="X_len"):
+        bahdanau.decoder.init_state(bahdanau.encoder(X, X_len), X_len[:3])
+    with pytest.raises(ValueError, match="Y_in"):
+        bahdanau.decoder(X[:3, :2], bahdanau.decoder.init_state(bahdanau.encoder(X, X_len), X_len))
     with pytest.raises(ValueError, match="batch dimension"):
         ed.Decoder().reorder_state((torch.zeros(4, 2), torch.zeros(3, 5)), torch.tensor([0, 1]))
 
