@@ -446,3 +446,61 @@ def lm_windows() -> Diagram:
     d.text(320, 254, "windows of 4 characters: the target at each position is the next character",
            size=12)
     return d
+
+
+# ----------------------------------------------------------------------------- 7.9
+@diagram("rnn_four_shapes")
+def rnn_four_shapes() -> Diagram:
+    d = Diagram(680, 480, "The four shapes of a recurrent network, each unrolled over a few "
+                "steps. One to many: one input, an image, and an output at every step, a "
+                "caption. Many to one: an input at every step and one output after the last. "
+                "Many to many, aligned: an output at every step for the input at that step. "
+                "Many to many, unaligned: an encoder reads the whole input, then a decoder "
+                "writes an output of another length.")
+    purple = ROLES["output"][1]
+
+    def panel(ox, oy, title, note, cells, inputs, outputs, feed_back=False):
+        """cells: labels of the unrolled cells; inputs/outputs: step -> label."""
+        d.text(ox + 8, oy + 16, title, anchor="start", bold=True, size=13)
+        d.text(ox + 8, oy + 36, note, anchor="start", size=12, color=MUTED)
+        step = 300 / len(cells)
+        xs = [ox + 14 + step * (i + 0.5) for i in range(len(cells))]
+        cy, w = oy + 124, 46
+        for i, (x, lab) in enumerate(zip(xs, cells)):
+            d.box(x - w / 2, cy - 17, w, 34, lab, "op", size=12)
+            if i:
+                d.arrow((xs[i - 1] + w / 2, cy), (x - w / 2 - 2, cy))
+        for i, lab in inputs.items():
+            x = xs[i]
+            d.box(x - w / 2, oy + 176, w, 30, lab, "input", size=12)
+            d.arrow((x, oy + 176), (x, cy + 19))
+        for i, lab in outputs.items():
+            x = xs[i]
+            d.box(x - w / 2, oy + 52, w, 30, lab, "output", size=12)
+            d.arrow((x, cy - 17), (x, oy + 84))
+            if feed_back and i + 1 < len(xs) and i + 1 in outputs:
+                d.arrow((x + w / 2, oy + 76), (xs[i + 1] - w / 2 + 6, cy - 19),
+                        color=purple, dashed=True)
+        return xs
+
+    left, right, top, bottom = 12, 352, 10, 240
+    panel(left, top, "one-to-many", "image captioning (this section)",
+          ["GRU"] * 4, {0: "image"}, {0: "red", 1: "circle", 2: "left", 3: "…"},
+          feed_back=True)
+    panel(right, top, "many-to-one", "classifying a sequence (section 7.5)",
+          ["GRU"] * 4, {i: f"x_{i + 1}" for i in range(4)}, {3: "label"})
+    panel(left, bottom, "many-to-many, aligned",
+          "a label for every frame (this section)", ["GRU"] * 4,
+          {i: f"x_{i + 1}" for i in range(4)}, {i: f"y_{i + 1}" for i in range(4)})
+    xs = panel(right, bottom, "many-to-many, unaligned",
+               "translation (section 7.7)", ["enc"] * 3 + ["dec"] * 2,
+               {i: f"x_{i + 1}" for i in range(3)}, {3: "y_1", 4: "y_2"}, feed_back=True)
+    d.text((xs[0] + xs[2]) / 2, bottom + 70, "encoder reads", size=12, color=MUTED)
+    d.text((xs[3] + xs[4]) / 2, bottom + 190, "decoder writes", size=12, color=MUTED)
+    d.line([(340, 18), (340, 452)], color=GREY, dashed=True)
+    d.line([(18, 234), (662, 234)], color=GREY, dashed=True)
+    d.legend(20, 464, {"input": "input", "op": "the same cell at every step",
+                       "output": "output"})
+    d.line([(390, 464), (416, 464)], color=purple, dashed=True)
+    d.text(422, 464, "an output fed back as the next input", size=12, anchor="start")
+    return d
