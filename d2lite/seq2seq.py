@@ -18,7 +18,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ._checks import dropout_rate, module, positive_int, source_batch, tensor, token_index
+from ._checks import dropout_rate, module, non_negative_float, positive_int, source_batch, tensor, token_index
 from .attention import AdditiveAttention
 from .encoder_decoder import Decoder, Encoder, EncoderDecoder
 
@@ -248,40 +248,60 @@ def greedy_decode(model: EncoderDecoder, X: torch.Tensor, X_len: torch.Tensor, *
 
 @torch.no_grad()
 def beam_search(model: EncoderDecoder, X: torch.Tensor, X_len: torch.Tensor, *, bos: int, eos: int,
-                max_len: int, beam_size: int):
+                max_len: int, beam_size: int, length_penalty: float = 0.0):
     """Keep the ``beam_size`` best partial sequences per row; return the best finished one.
 
-    Scores are summed log-probabilities over the emitted tokens including ``<eos>`` (no length
-    normalisation), so they compare directly with :func:`greedy_decode`'s; ``beam_size=1`` is
-    greedy decoding. Returns ``(preds, scores)`` like :func:`greedy_decode`.
+    A sequence's score is its summed log-probability over the emitted tokens including
+    ``<eos>``. Candidates are ranked by that score divided by ``L ** length_penalty``, with ``L``
+    the number of emitted tokens (``<eos>`` included); open candidates of one step all have the
+    same length, so the penalty only changes how finished sequences of different lengths compare
+    with each other and with the open ones. ``length_penalty=0`` (the default) is the raw sum, so
+    ``beam_size=1`` is greedy decoding; a positive value counters the raw sum's preference for
+    short outputs.
+
+    Returns ``(preds, scores)`` like :func:`greedy_decode`: the scores are the raw summed
+    log-probabilities of the chosen sequences, not the normalised ones, so they compare with
+    greedy decoding's whatever ``length_penalty`` is.
+
+    Raises:
+        TypeError, ValueError: a bad argument, e.g. ``length_penalty`` not a number ``>= 0``.
     """
     positive_int("beam_size", beam_size)
+    alpha = non_negative_float("length_penalty", length_penalty)
     X, X_len, state = _start(model, X, X_len, bos, eos, max_len)
     B, k, dev = X.shape[0], beam_size, X.device
     state = model.decoder.reorder_state(state, torch.arange(B, device=dev).repeat_interleave(k))
     scores = torch.full((B, k), -math.inf, device=dev)
     scores[:, 0] = 0.0                     # start from one beam, or the k copies would tie
+    lengths = torch.zeros(B, k, device=dev)  # emitted tokens, <eos> included
     finished = torch.zeros(B, k, dtype=torch.bool, device=dev)
     seqs = torch.full((B * k, 1), bos, dtype=torch.long, device=dev)
-    for _ in range(max_len):
+    for step in range(max_len):
         logits, state = model.decoder(seqs[:, -1:], state)
         logp = F.log_softmax(logits[:, -1].float(), dim=-1).view(B, k, -1)   # (B, k, V)
         V = logp.shape[-1]
-        # A finished beam continues with one free <eos> token, so it keeps its score and slot.
+        # A finished beam continues with one free <eos> token, so it keeps its score, length and slot.
         logp = torch.where(finished[..., None], torch.full_like(logp, -math.inf), logp)
         logp[..., eos] = torch.where(finished, torch.zeros_like(scores), logp[..., eos])
-        scores, flat = (scores[..., None] + logp).view(B, k * V).topk(k, dim=1)   # (B, k)
+        cand = (scores[..., None] + logp).view(B, k * V)                        # raw sums
+        cand_len = torch.where(finished, lengths, torch.full_like(lengths, step + 1.0))
+        cand_len = cand_len[..., None].expand(B, k, V).reshape(B, k * V)
+        _, flat = (cand / cand_len ** alpha).topk(k, dim=1)                     # (B, k)
+        scores, lengths = cand.gather(1, flat), cand_len.gather(1, flat)
         beam, token = flat // V, flat % V
         rows = (torch.arange(B, device=dev)[:, None] * k + beam).view(-1)
         state = model.decoder.reorder_state(state, rows)
         seqs = torch.cat([seqs[rows], token.view(-1, 1)], dim=1)
         finished = finished.gather(1, beam) | (token == eos)
-        # Scores only fall as tokens are added: stop once a finished beam beats every open one.
+        # Raw scores only fall as tokens are added and no sequence grows past max_len tokens, so
+        # an open beam can end no better than score / max_len ** alpha: stop once a finished
+        # beam beats that bound for every open one (alpha = 0: beats every open score).
+        norm = scores / lengths ** alpha
         open_best = torch.where(finished, torch.full_like(scores, -math.inf), scores).amax(1)
-        done_best = torch.where(finished, scores, torch.full_like(scores, -math.inf)).amax(1)
-        if bool((done_best >= open_best).all()):
+        done_best = torch.where(finished, norm, torch.full_like(scores, -math.inf)).amax(1)
+        if bool((done_best >= open_best / float(max_len) ** alpha).all()):
             break
-    best = scores.argmax(dim=1)
+    best = (scores / lengths ** alpha).argmax(dim=1)
     picked = seqs.view(B, k, -1)[torch.arange(B, device=dev), best, 1:]
     return _strip(picked.tolist(), eos), scores[torch.arange(B, device=dev), best].cpu()
 

@@ -196,3 +196,134 @@ def test_runs_on_device(device):
         with pytest.raises(err, match=next(iter(kwargs))):
             s2s.train_seq2seq(small_model(src_vocab=9, tgt_vocab=9), loader,
                               **{"max_epochs": 1, "lr": 0.01, "bos": BOS, "device": device, **kwargs})
+
+
+# ------------------------------------------------------------------ beam search: length penalty
+@torch.no_grad()
+def _beam_search_raw(model, X, X_len, *, bos, eos, max_len, beam_size):
+    """beam_search as it was before ``length_penalty`` existed (raw sums only), kept as the
+    reference that ``length_penalty=0`` must reproduce bit for bit."""
+    X, X_len, state = s2s._start(model, X, X_len, bos, eos, max_len)
+    B, k = X.shape[0], beam_size
+    state = model.decoder.reorder_state(state, torch.arange(B).repeat_interleave(k))
+    scores = torch.full((B, k), -math.inf)
+    scores[:, 0] = 0.0
+    finished = torch.zeros(B, k, dtype=torch.bool)
+    seqs = torch.full((B * k, 1), bos, dtype=torch.long)
+    for _ in range(max_len):
+        logits, state = model.decoder(seqs[:, -1:], state)
+        logp = torch.log_softmax(logits[:, -1].float(), dim=-1).view(B, k, -1)
+        V = logp.shape[-1]
+        logp = torch.where(finished[..., None], torch.full_like(logp, -math.inf), logp)
+        logp[..., eos] = torch.where(finished, torch.zeros_like(scores), logp[..., eos])
+        scores, flat = (scores[..., None] + logp).view(B, k * V).topk(k, dim=1)
+        beam, token = flat // V, flat % V
+        rows = (torch.arange(B)[:, None] * k + beam).view(-1)
+        state = model.decoder.reorder_state(state, rows)
+        seqs = torch.cat([seqs[rows], token.view(-1, 1)], dim=1)
+        finished = finished.gather(1, beam) | (token == eos)
+        open_best = torch.where(finished, torch.full_like(scores, -math.inf), scores).amax(1)
+        done_best = torch.where(finished, scores, torch.full_like(scores, -math.inf)).amax(1)
+        if bool((done_best >= open_best).all()):
+            break
+    best = scores.argmax(dim=1)
+    picked = seqs.view(B, k, -1)[torch.arange(B), best, 1:]
+    return s2s._strip(picked.tolist(), eos), scores[torch.arange(B), best]
+
+
+class _Source(ed.Encoder):
+    def forward(self, X, X_len):
+        return X
+
+
+class _TableDecoder(ed.Decoder):
+    """Next-token probabilities looked up by the prefix emitted so far (``<bos>`` excluded);
+    prefixes not in ``table`` end at once (``<eos>`` with probability 1)."""
+
+    def __init__(self, table, vocab_size):
+        super().__init__()
+        self.table, self.V = table, vocab_size
+        self.dense = torch.nn.Linear(1, vocab_size)   # only tells _start the vocabulary size
+
+    def init_state(self, enc_outputs, X_len):
+        return torch.zeros(enc_outputs.shape[0], 0, dtype=torch.long)
+
+    def forward(self, Y_in, state):
+        fed = torch.cat([state, Y_in], dim=1)
+        rows = []
+        for prefix in fed[:, 1:].tolist():
+            p = torch.zeros(self.V)
+            for tok, prob in self.table.get(tuple(prefix), {EOS: 1.0}).items():
+                p[tok] = prob
+            rows.append(p.log())
+        return torch.stack(rows)[:, None], fed
+
+
+A, B_ = 3, 4
+# "A <eos>" has the best raw log-probability (0.385); "B B B <eos>" (0.3645) wins once the sum
+# is divided by L ** 0.75.
+LENGTH_TABLE = {(): {A: 0.55, B_: 0.45}, (A,): {EOS: 0.7, B_: 0.3},
+                (B_,): {B_: 0.9, EOS: 0.1}, (B_, B_): {B_: 0.9, EOS: 0.1}}
+
+
+def _table_model(table=LENGTH_TABLE, V=5):
+    return ed.EncoderDecoder(_Source(), _TableDecoder(table, V))
+
+
+@pytest.mark.parametrize("decoder", [s2s.GRUDecoder, s2s.BahdanauDecoder])
+def test_length_penalty_zero_is_the_raw_beam_search(decoder):
+    for seed in range(3):
+        model, (X, X_len) = small_model(decoder=decoder).eval(), batch(B=6)
+        torch.manual_seed(seed)
+        for p in model.parameters():     # sharper, varied distributions: more ties to break alike
+            p.data.mul_(3.0).add_(0.1 * torch.randn_like(p))
+        for k in (1, 2, 3, 5):
+            ref_preds, ref_scores = _beam_search_raw(model, X, X_len, bos=BOS, eos=EOS, max_len=6,
+                                                     beam_size=k)
+            for kwargs in ({}, {"length_penalty": 0.0}, {"length_penalty": 0}):
+                preds, scores = s2s.beam_search(model, X, X_len, bos=BOS, eos=EOS, max_len=6,
+                                                beam_size=k, **kwargs)
+                assert preds == ref_preds and torch.equal(scores, ref_scores)
+
+
+def test_length_penalty_turns_the_short_answer_into_the_long_one():
+    model, X, X_len = _table_model(), torch.ones(1, 1, dtype=torch.long), torch.ones(1, dtype=torch.long)
+    search = lambda k, alpha: s2s.beam_search(model, X, X_len, bos=BOS, eos=EOS, max_len=5,
+                                              beam_size=k, length_penalty=alpha)
+    assert search(2, 0.0)[0] == [[A]] and search(1, 0.75)[0] == [[A]]   # k = 1 never sees B B B
+    preds, scores = search(2, 0.75)
+    assert preds == [[B_, B_, B_]]
+    assert math.isclose(float(scores[0]), math.log(0.45 * 0.9 * 0.9), rel_tol=1e-6)   # raw, not normalised
+    assert math.isclose(float(search(2, 0.0)[1][0]), math.log(0.55 * 0.7), rel_tol=1e-6)
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.5, 1.0, 2.0])
+def test_wide_beam_finds_the_best_normalised_sequence(alpha):
+    # V = 4 and max_len = 3: a beam of 64 keeps every sequence, so it must return the exhaustive optimum
+    model, (X, X_len) = small_model(tgt_vocab=4).eval(), batch(B=3)
+    preds, scores = s2s.beam_search(model, X, X_len, bos=BOS, eos=EOS, max_len=3, beam_size=64,
+                                    length_penalty=alpha)
+    import itertools
+    for i in range(3):
+        best = None
+        for L in (1, 2, 3):
+            for seq in itertools.product(range(4), repeat=L):
+                if EOS in seq[:-1] or (L < 3 and seq[-1] != EOS):
+                    continue                        # ends at its first <eos>, or runs to max_len
+                Y_in = torch.tensor([[BOS, *seq[:-1]]])
+                with torch.no_grad():
+                    logp = torch.log_softmax(model(X[i:i + 1], X_len[i:i + 1], Y_in), -1)[0]
+                s = float(logp[torch.arange(L), list(seq)].sum())
+                if best is None or s / L ** alpha > best[0] / best[2] ** alpha:
+                    best = (s, seq, L)
+        s, seq, L = best
+        assert preds[i] == [t for t in seq if t != EOS][:L] and math.isclose(float(scores[i]), s, abs_tol=1e-5)
+
+
+def test_length_penalty_is_validated():
+    model, (X, X_len) = small_model(), batch()
+    for bad, err in (("0.5", TypeError), (None, TypeError), (True, TypeError), (-0.1, ValueError),
+                     (float("nan"), ValueError), (float("inf"), ValueError)):
+        with pytest.raises(err, match="length_penalty") as info:
+            s2s.beam_search(model, X, X_len, bos=BOS, eos=EOS, max_len=3, beam_size=2, length_penalty=bad)
+        assert "got" in str(info.value) and ">= 0" in str(info.value)
