@@ -19,6 +19,7 @@ The folder reads like the toolbox's table of contents:
 ``autoencoders``     autoencoders, VAE and the ELBO, corruptions for denoising
 ``cnn``              LeNet, VGG/NiN/Inception blocks, batch norm from scratch, residual blocks, ResNet
 ``vision``           tensor augmentation, boxes, IoU, anchors, NMS, synthetic scenes
+``detection``        box offsets, per-anchor training targets of a detector, average precision
 ``rnn``              n-gram and RNN/GRU/LSTM language models, perplexity, generation, recall task
 ``encoder_decoder``  the encoder–decoder interface: ``Encoder``, ``Decoder``, ``EncoderDecoder``
 ``seq2seq``          GRU seq2seq (plain and Bahdanau), masked loss, training, greedy and beam search, BLEU
@@ -34,15 +35,16 @@ Each module lists its public names in ``__all__``; the package exports exactly t
 ``d2l.name`` and ``from d2lite.module import name`` are the same object.
 """
 
-from . import (attention, autoencoders, bayes, bert, callbacks, cnn, data, device, encoder_decoder, gan, graphs, hmm,
-               optimization, plotting, reproducibility, results, rnn, seq2seq, svm, text, training, transformer,
-               vision, vit, widgets)
+from . import (attention, autoencoders, bayes, bert, callbacks, cnn, data, detection, device, encoder_decoder, gan,
+               graphs, hmm, optimization, plotting, reproducibility, results, rnn, seq2seq, svm, text, training,
+               transformer, vision, vit, widgets)
 from .attention import *  # noqa: F403
 from .autoencoders import *  # noqa: F403
 from .bayes import *  # noqa: F403
 from .bert import *  # noqa: F403
 from .cnn import *  # noqa: F403
 from .data import *  # noqa: F403
+from .detection import *  # noqa: F403
 from .device import *  # noqa: F403
 from .encoder_decoder import *  # noqa: F403
 from .gan import *  # noqa: F403
@@ -64,9 +66,9 @@ from .widgets import *  # noqa: F403
 from .callbacks import *  # noqa: F403
 from .training import *  # noqa: F403
 
-_MODULES = (attention, autoencoders, bayes, bert, callbacks, cnn, data, device, encoder_decoder, gan, graphs, hmm,
-            optimization, plotting, reproducibility, results, rnn, seq2seq, svm, text, training, transformer, vision,
-            vit, widgets)
+_MODULES = (attention, autoencoders, bayes, bert, callbacks, cnn, data, detection, device, encoder_decoder, gan,
+            graphs, hmm, optimization, plotting, reproducibility, results, rnn, seq2seq, svm, text, training,
+            transformer, vision, vit, widgets)
 __all__ = sorted({name for module in _MODULES for name in module.__all__})
 
 __version__ = "0.1.0"
