@@ -129,3 +129,17 @@ def test_average_precision_matches_a_loop_and_sklearn():
 def test_average_precision_bad_input(args, match):
     with pytest.raises((TypeError, ValueError), match=match):
         average_precision(*args)
+
+
+DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA here"))]
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_detection_helpers_follow_the_input_device(device):
+    a = _anchors().to(device)
+    t = encode_offsets(a, a + 0.5)
+    assert t.device.type == device and decode_offsets(a, t).device.type == device
+    boxes, labels = [torch.tensor([[0.0, 0, 6, 6]], device=device)], [torch.tensor([2], device=device)]
+    classes, offsets = multibox_targets(a, boxes, labels)
+    assert classes.device.type == device and offsets.device.type == device and (classes == 2).any()
+    assert average_precision(torch.tensor([0.3, 0.9], device=device), torch.tensor([1, 1], device=device), 2) == 1.0
