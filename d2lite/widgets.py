@@ -29,15 +29,35 @@ STATIC_NOTE = ("<p style='font-size:90%;color:#555'>Static twin: frames of <code
 
 
 # matplotlib's animation HTML styles its buttons with Font Awesome from a CDN; the book must work
-# offline, so the stylesheet link goes and each icon becomes a plain Unicode symbol.
-_ICONS = {"fa-fast-backward": "⏮", "fa-fast-forward": "⏭", "fa-minus": "−", "fa-plus": "+",
-          "fa-pause": "⏸", "fa-play fa-flip-horizontal": "◀", "fa-play": "▶",
-          "fa-step-backward": "⏪", "fa-step-forward": "⏩"}
+# offline, and a Unicode symbol (⏮ ⏸ …) shows as an empty box where no installed font has it. So
+# the stylesheet link goes and each icon becomes a small inline SVG drawn in the button's text
+# colour: no font needed. Each button keeps matplotlib's title and aria-label (its name).
+_SHAPES = {  # 16 x 16 paths, filled
+    "fa-minus": "M3 7h10v2H3z",
+    "fa-plus": "M7 3h2v4h4v2H9v4H7V9H3V7h4z",
+    "fa-fast-backward": "M2 3h2v10H2zM9 3v10L4 8zM14 3v10L9 8z",
+    "fa-step-backward": "M3 3h2v10H3zM13 3v10L5 8z",
+    "fa-play fa-flip-horizontal": "M12 3v10L4 8z",
+    "fa-pause": "M4 3h3v10H4zM9 3h3v10H9z",
+    "fa-play": "M4 3v10l8-5z",
+    "fa-step-forward": "M3 3v10l8-5zM11 3h2v10h-2z",
+    "fa-fast-forward": "M2 3v10l5-5zM7 3v10l5-5zM12 3h2v10h-2z",
+}
+_DOT = "M6 6h4v4H6z"  # an icon matplotlib may add later: a square dot, the title names it
+
+
+def _icon(classes: str) -> str:
+    path = _SHAPES.get(" ".join(classes.split()), _DOT)
+    return ('<svg class="d2l-icon" width="14" height="14" viewBox="0 0 16 16" aria-hidden="true" '
+            'focusable="false" style="vertical-align:middle"><path fill="currentColor" '
+            f'd="{path}"/></svg>')
 
 
 def _offline_html(html: str) -> str:
     html = re.sub(r"<link[^>]*font-awesome[^>]*>", "", html)
-    return re.sub(r'<i class="fa ([^"]*)"></i>', lambda m: _ICONS.get(m.group(1), "·"), html)
+    html = re.sub(r'<i class="fa ([^"]*)"\s*></i>', lambda m: _icon(m.group(1)), html)
+    # a matplotlib without aria-labels on its buttons: the title names the button to a reader
+    return re.sub(r'<button title="([^"]*)"(?![^>]*aria-label)', r'<button title="\1" aria-label="\1"', html)
 
 
 class Explorer:

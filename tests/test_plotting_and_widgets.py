@@ -1,3 +1,5 @@
+import re
+
 import ipywidgets as widgets
 import numpy as np
 import pytest
@@ -103,8 +105,37 @@ def test_explorer_frames_is_a_static_animation():
     ex, line = _explorer()
     html = ex.frames("slope", [0.0, 1.0, 2.0]).data
     assert "Static twin" in html and html.count("data:image/png;base64") == 3
-    assert "http" not in html and "▶" in html  # no CDN stylesheet: works offline
+    assert "http" not in html  # no CDN stylesheet: works offline
     assert list(line.get_ydata()) == [0, 1.0]  # back to the controls' values
+
+
+def test_explorer_frames_controls_need_no_font():
+    """The buttons draw their icons as inline SVG: no icon font, no symbol a font may lack."""
+    ex, _ = _explorer()
+    html = ex.frames("slope", [0.0, 1.0, 2.0]).data
+    controls = html[html.index('<div class="anim-controls">'):]
+    assert all(ord(ch) < 128 for ch in controls), \
+        sorted({ch for ch in controls if ord(ch) >= 128})
+    assert "fa-" not in html and "font-awesome" not in html and "<i " not in controls
+    buttons = re.findall(r"<button[^>]*>(.*?)</button>", controls, flags=re.S)
+    assert len(buttons) == 9
+    assert all(b.count("<svg") == 1 and 'fill="currentColor"' in b for b in buttons)
+    labels = re.findall(r'<button[^>]*aria-label="([^"]+)"', controls)
+    for name in ("Play", "Pause", "Play backwards", "First frame", "Previous frame",
+                 "Next frame", "Last frame", "Decrease speed", "Increase speed"):
+        assert name in labels, (name, labels)
+    shapes = re.findall(r'<path fill="currentColor" d="([^"]+)"', controls)
+    assert len(set(shapes)) == 9, "each button has its own icon"
+
+
+def test_offline_html_labels_buttons_and_replaces_unknown_icons():
+    from d2lite.widgets import _offline_html
+
+    old = ('<link rel="stylesheet" href="https://x/font-awesome.min.css">'
+           '<button title="Rewind" onclick="a()"><i class="fa fa-rewind"></i></button>')
+    html = _offline_html(old)
+    assert "http" not in html and "fa-" not in html and "<svg" in html
+    assert 'aria-label="Rewind"' in html
 
 
 def test_explorer_bad_input():
