@@ -26,6 +26,9 @@ STYLE = {
     "axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False, "axes.spines.right": False,
     "axes.prop_cycle": matplotlib.cycler(color=COLORS), "font.size": 10, "legend.frameon": False,
     "image.cmap": "viridis", "animation.embed_limit": 40.0,
+    # Opaque white paper, whatever a reader's matplotlibrc says: a transparent figure would put
+    # black ink on the book's dark theme (see book/_static/dark_mode.css).
+    "figure.facecolor": "white", "axes.facecolor": "white", "savefig.transparent": False,
 }
 
 

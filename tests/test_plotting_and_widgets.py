@@ -109,6 +109,21 @@ def test_explorer_frames_is_a_static_animation():
     assert list(line.get_ydata()) == [0, 1.0]  # back to the controls' values
 
 
+def test_figures_are_opaque_white_for_the_dark_theme(tmp_path):
+    """A saved figure is white paper to its edges, even where rcParams asked otherwise before
+    d2lite restyled: on the book's dark theme a transparent one would be black on black."""
+    import matplotlib
+    from PIL import Image
+
+    with matplotlib.rc_context({"figure.facecolor": "none", "savefig.transparent": True}):
+        d2l.use_style()
+        fig, ax = d2l.figure()
+        ax.plot([0, 1], [0, 1])
+        fig.savefig(tmp_path / "f.png")
+    rgba = np.asarray(Image.open(tmp_path / "f.png").convert("RGBA"))
+    edge = np.concatenate([rgba[0], rgba[-1], rgba[:, 0], rgba[:, -1]])
+    assert (edge == 255).all(), "the figure's margin is not opaque white"
+
 def test_explorer_frames_controls_need_no_font():
     """The buttons draw their icons as inline SVG: no icon font, no symbol a font may lack."""
     ex, _ = _explorer()
@@ -117,7 +132,7 @@ def test_explorer_frames_controls_need_no_font():
     assert all(ord(ch) < 128 for ch in controls), \
         sorted({ch for ch in controls if ord(ch) >= 128})
     assert "fa-" not in html and "font-awesome" not in html and "<i " not in controls
-    buttons = re.findall(r"<button[^>]*>(.*?)</button>", controls, flags=re.S)
+    buttons = re.findall(r"<button[^>]*>(.*?)</button>", controls, flags=re.DOTALL)
     assert len(buttons) == 9
     assert all(b.count("<svg") == 1 and 'fill="currentColor"' in b for b in buttons)
     labels = re.findall(r'<button[^>]*aria-label="([^"]+)"', controls)
