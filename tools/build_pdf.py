@@ -81,7 +81,7 @@ PREPARE = """async () => {
 
 def toc_entries(root: Path) -> list[dict]:
     """The pages in reading order: {file, level, part}; level 0 the root page, 1 a chapter,
-    2 a section (deeper ones count as sections of their chapter's outline entry's child)."""
+    2 a section, 3 a subsection...; part is the caption of the chapter's part."""
     import yaml
 
     toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
@@ -179,7 +179,12 @@ async def print_book(base: str, entries: list[dict], css: str, workers: int) -> 
                 entry = entries[i]
                 await page.goto(f"{base}/{entry['file']}.html", wait_until="load")
                 await page.add_style_tag(content=css)
-                facts = await page.evaluate(PREPARE)
+                try:
+                    facts = await page.evaluate(PREPARE)
+                except Exception as e:  # noqa: BLE001  (named in the report, the page still printed)
+                    log.setdefault("errors", []).append(f"while preparing the page: {e}")
+                    facts = {"title": "", "math": 0, "typeset": 0, "untypeset": [], "mathErrors": 0,
+                             "images": 0, "broken": []}
                 pdf = await page.pdf(print_background=True, **PAPER)
                 results[i] = dict(entry, **facts, pdf=pdf, failed=log.get("failed", []),
                                   outside=log.get("outside", []), errors=log.get("errors", []))
