@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: test book lab clean
+.PHONY: test book pdf lab clean
 
 $(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ book: $(STAMP)
 	@echo "The book is built: open _build/html/index.html in a browser,"
 	@echo "or serve it: $(BIN)/python -m http.server -d _build/html 8000  (then http://localhost:8000)."
 	@echo "For the live notebooks and sliders: make lab"
+
+## The whole book as one PDF, _build/pdf/d2lite.pdf: the built book printed page by page by the
+## Chromium that `make test` installs (tools/install_browser.sh), with bookmarks and a contents page.
+pdf: book
+	tools/install_browser.sh
+	$(BIN)/python tools/build_pdf.py --no-build
 
 ## JupyterLab on the notebooks, with the same environment.
 lab: $(STAMP)
