@@ -79,6 +79,12 @@ def test_parallel_executor_names_the_failure_and_reuses_the_rest(book):
     copy = nbformat.read(str(book / "_build" / ".executed" / "ch" / "good_one.ipynb"), 4)
     assert copy.cells[1].outputs[0]["text"] == "one\n"
     assert keys.key_of(copy) == keys.notebook_key(copy)
+    # jupyter-book finds the copy in its cache by the source's hash: the executor added no metadata
+    from jupyter_cache import get_cache
+
+    cache = get_cache(str(book / "_build" / ".jupyter_cache"))
+    source = nbformat.read(str(book / "ch" / "good_one.ipynb"), 4)
+    assert cache.create_hashed_notebook(copy)[1] == cache.create_hashed_notebook(source)[1]
     assert not (book / "_build" / ".executed" / "ch" / "broken.ipynb").exists()
     # A second build reuses both; editing a code cell re-executes only that notebook.
     nbformat.write(_nb("print('one, edited')"), str(book / "ch" / "good_one.ipynb"))

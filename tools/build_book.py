@@ -93,7 +93,8 @@ def execute_one(source: str, target: str, key: str, timeout: int) -> tuple[str, 
     start = time.monotonic()
     nb = nbformat.read(source, 4)
     client = NotebookClient(nb, timeout=timeout, kernel_name=nb.metadata.get("kernelspec", {}).get("name", "python3"),
-                            resources={"metadata": {"path": str(Path(source).parent)}}, allow_errors=False)
+                            resources={"metadata": {"path": str(Path(source).parent)}}, allow_errors=False,
+                            record_timing=False)  # cell metadata would change jupyter-cache's hash
     try:
         client.execute()
     except Exception as exc:  # CellExecutionError, CellTimeoutError, DeadKernelError, ...
