@@ -1,6 +1,11 @@
 """Test-suite set-up for every test, unit and notebook alike (so it lives at the root):
 offline guard, compact notebook output, one math thread per worker, per-notebook timings, and
-the executed notebooks kept for the book (so the book build need not run them again)."""
+the executed notebooks kept for the book (so the book build need not run them again).
+
+With ``D2LITE_REUSE_EXECUTED=1`` a notebook whose executed copy in ``_build/.executed/`` still
+matches its key (tools/executed.py: its code cells and the d2lite sources; the book build and
+this suite write such copies only when every cell ran without error) is skipped, as already
+passed. Without it (``make test``, CI, a fresh clone) every notebook runs."""
 from __future__ import annotations
 
 import os
@@ -37,6 +42,37 @@ EXECUTED_DIR = Path(__file__).parent / "_build" / ".executed"
 _executed: dict[Path, list] = {}  # notebook path -> [notebook node, all cells passed]
 
 
+def _keys():
+    """tools/executed.py, the key shared with the book build."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("d2lite_executed_key", Path(__file__).parent / "tools" / "executed.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _skip_reused(items) -> None:
+    """Under D2LITE_REUSE_EXECUTED=1, skip the notebooks whose executed copy is still valid."""
+    if os.environ.get("D2LITE_REUSE_EXECUTED") != "1":
+        return
+    import nbformat
+    import pytest
+
+    keys, root, valid = _keys(), Path(__file__).parent.resolve(), {}
+    library = keys.library_key()
+    for item in items:
+        path = Path(str(item.fspath)).resolve()
+        if path.suffix != ".ipynb" or root not in path.parents:
+            continue
+        if path not in valid:
+            copy = EXECUTED_DIR / path.relative_to(root)
+            valid[path] = copy.is_file() and keys.key_of(nbformat.read(str(copy), 4)) == keys.notebook_key(
+                nbformat.read(str(path), 4), library)
+        if valid[path]:
+            item.add_marker(pytest.mark.skip(reason="D2LITE_REUSE_EXECUTED=1: executed copy still valid"))
+
+
 def _benchmark_seconds() -> dict[str, float]:
     """Seconds per notebook from the last benchmark table (benchmarks/cpu.md), if there is one."""
     table = Path(__file__).parent / "benchmarks" / "cpu.md"
@@ -59,6 +95,7 @@ def pytest_collection_modifyitems(config, items):
         return -seconds.get(path, BUDGET_SECONDS) if path.endswith(".ipynb") and path.startswith("notebooks/") else 0
 
     items.sort(key=rank)
+    _skip_reused(items)
 
 
 def pytest_runtest_makereport(item, call):
@@ -88,12 +125,21 @@ def pytest_sessionfinish(session):
     import nbformat
 
     root = Path(__file__).parent.resolve()
+    keys = library = None
     for path, (nb, passed) in _executed.items():
         if not passed or root not in path.parents:
             continue
+        if keys is None:
+            keys = _keys()
+            library = keys.library_key()
+        # Its code cells as nbval ran them (the outputs it filled in do not count), with the
+        # d2lite the kernels imported.
+        keys.stamp(nb, keys.notebook_key(nb, library))
         target = EXECUTED_DIR / path.relative_to(root)
         target.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(nb, str(target))
+        tmp = target.with_suffix(".tmp")
+        nbformat.write(nb, str(tmp))
+        os.replace(tmp, target)
 
 
 def pytest_runtest_logreport(report):
