@@ -50,20 +50,39 @@ def flat(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
+def _build_pdf_once():
+    """Print the PDF once per test run even with several xdist workers (as the book is built
+    once, conftest._build_book_once): the first worker to take the lock prints it into
+    _build/pdf-test/, the others wait and read that file."""
+    from filelock import FileLock
+
+    out = ROOT / "_build" / "pdf-test" / "d2lite.pdf"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID")  # shared by the workers of one run
+    stamp = out.parent / ".built"
+    with FileLock(str(out.parent / ".lock")):
+        if run_id and stamp.is_file() and stamp.read_text(encoding="utf-8") == f"{run_id} ok\n":
+            return out
+        stamp.unlink(missing_ok=True)
+        t = time.perf_counter()
+        proc = subprocess.run([sys.executable, str(ROOT / "tools" / "build_pdf.py"), "--no-build",
+                               "--out", str(out)], cwd=ROOT, capture_output=True, text=True)
+        seconds = time.perf_counter() - t
+        assert proc.returncode == 0, f"build_pdf.py failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+        print(f"\n{proc.stdout.strip()} ({seconds:.0f} s with Chromium's start)")
+        if run_id:
+            stamp.write_text(f"{run_id} ok\n", encoding="utf-8")
+    return out
+
+
 @pytest.fixture(scope="module")
-def book_pdf(site, tmp_path_factory):
+def book_pdf(site):
     if chromium_path() is None:
         message = "no Chromium (run tools/install_browser.sh, or set D2LITE_CHROMIUM)"
         if os.environ.get("CI"):
             pytest.fail(message + ": CI must run the browser tests")
         pytest.skip(message)
-    out = tmp_path_factory.mktemp("pdf") / "d2lite.pdf"
-    t = time.perf_counter()
-    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "build_pdf.py"), "--no-build", "--out", str(out)],
-                          cwd=ROOT, capture_output=True, text=True)
-    seconds = time.perf_counter() - t
-    assert proc.returncode == 0, f"build_pdf.py failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
-    print(f"\n{proc.stdout.strip()} ({seconds:.0f} s with Chromium's start)")
+    out = _build_pdf_once()
     from pypdf import PdfReader
 
     reader = PdfReader(str(out))
